@@ -1,0 +1,105 @@
+/**
+ * Starts the real etcd 3.4 (Debian's `etcd` binary) as a single member on 127.0.0.1 for
+ * integration tests, in a temporary data dir removed on stop.
+ *
+ * Ports are picked at random below 32768 (above it the kernel hands out ephemeral ports) and
+ * probed before use; a start that still loses a port race is retried on new ports.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** RealEtcd is a running etcd process. */
+export interface RealEtcd {
+  /** clientAddress is `127.0.0.1:<port>` for gRPC. */
+  readonly clientAddress: string;
+  readonly clientUrl: string;
+  readonly dataDir: string;
+  /** stop kills the process and removes its data dir. */
+  stop(): Promise<void>;
+}
+
+const ETCD_BINARY = process.env["ETCD_BINARY"] ?? "etcd";
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** freePort returns a port in [20000, 32000) that is free right now. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error("no free port found in [20000, 32000)");
+}
+
+async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`etcd exited with ${child.exitCode}:\n${log()}`);
+    try {
+      const response = await fetch(`${clientUrl}/health`);
+      const body = (await response.json()) as { health?: string };
+      if (body.health === "true") return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`etcd did not become healthy within 20 s:\n${log()}`);
+}
+
+/** startRealEtcd starts one etcd member; extra flags are appended to the command line. */
+export async function startRealEtcd(extraFlags: readonly string[] = []): Promise<RealEtcd> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const dataDir = await mkdtemp(join(tmpdir(), "real-etcd-"));
+    const clientPort = await freePort();
+    const peerPort = await freePort();
+    const clientUrl = `http://127.0.0.1:${clientPort}`;
+    const peerUrl = `http://127.0.0.1:${peerPort}`;
+    const child = spawn(
+      ETCD_BINARY,
+      [
+        "--name", "oracle",
+        "--data-dir", dataDir,
+        "--listen-client-urls", clientUrl,
+        "--advertise-client-urls", clientUrl,
+        "--listen-peer-urls", peerUrl,
+        "--initial-advertise-peer-urls", peerUrl,
+        "--initial-cluster", `oracle=${peerUrl}`,
+        "--log-level", "error",
+        ...extraFlags,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-8000);
+    });
+    const stop = async (): Promise<void> => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGKILL");
+        await exited;
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    };
+    try {
+      await waitHealthy(clientUrl, child, () => stderr);
+      return { clientAddress: `127.0.0.1:${clientPort}`, clientUrl, dataDir, stop };
+    } catch (error) {
+      lastError = error;
+      await stop();
+      if (child.exitCode === null || !/address already in use/.test(stderr)) break;
+    }
+  }
+  throw lastError;
+}

@@ -1,0 +1,54 @@
+// The layer graph of DESIGN §2, written down once for the linter.
+//
+// Imports point down the list only: a package may import the packages ranked below it,
+// never one above it or beside it. `raft` and `api` import nothing of ours. The apps at the
+// top (the daemon, the benchmarks) may import every package but not each other.
+
+/** Package names from the top of the stack to the bottom (DESIGN §2). */
+export const LAYER_ORDER = Object.freeze([
+  "@etcd-ts/concurrency",
+  "@etcd-ts/client",
+  "@etcd-ts/server",
+  "@etcd-ts/auth",
+  "@etcd-ts/lease",
+  "@etcd-ts/mvcc",
+  "@etcd-ts/wal",
+  "@etcd-ts/raft",
+  "@etcd-ts/api",
+]);
+
+/** Top-level consumers: they may use every package of LAYER_ORDER. */
+export const APPS = Object.freeze(["@etcd-ts/etcd", "@etcd-ts/benchmarks"]);
+
+/** Packages that must stay leaves: they import nothing of ours. */
+export const LEAVES = Object.freeze(["@etcd-ts/raft", "@etcd-ts/api"]);
+
+/** Workspace tooling outside the product graph: may import nothing of ours. */
+const SCOPE = "@etcd-ts/";
+
+/**
+ * allowedImport tells whether package `from` may import package `to` (both full names).
+ * @param {string} from
+ * @param {string} to
+ * @returns {boolean}
+ */
+export function allowedImport(from, to) {
+  if (from === to) return true;
+  if (LEAVES.includes(from)) return false;
+  const target = LAYER_ORDER.indexOf(to);
+  if (target < 0) return false; // an app, a tool, or an unknown name of ours
+  if (APPS.includes(from)) return true;
+  const source = LAYER_ORDER.indexOf(from);
+  return source >= 0 && source < target;
+}
+
+/**
+ * ownPackageOf splits a bare specifier into the package name (if it is ours) and the subpath.
+ * @param {string} specifier
+ * @returns {{ name: string, subpath: string } | undefined}
+ */
+export function ownPackageOf(specifier) {
+  if (!specifier.startsWith(SCOPE)) return undefined;
+  const [scope, name, ...rest] = specifier.split("/");
+  return { name: `${scope}/${name}`, subpath: rest.join("/") };
+}
