@@ -17,7 +17,7 @@ import {
   mvccpb,
 } from "../src/index.js";
 import type { MethodDefinition, PartialMessage } from "../src/index.js";
-import { startRealEtcd, type RealEtcd } from "./support/realEtcd.js";
+import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined): string => new TextDecoder().decode(b);

@@ -1,7 +1,8 @@
 // The layer graph of DESIGN §2, written down once for the linter.
 //
 // Imports point down the list only: a package may import the packages ranked below it,
-// never one above it or beside it. `raft` and `api` import nothing of ours. The apps at the
+// never one above it or beside it. `raft` and `api` import nothing of ours.
+// The test kit is importable by every package's tests and imports nothing of ours. The apps at the
 // top (the daemon, the benchmarks) may import every package but not each other.
 
 /** Package names from the top of the stack to the bottom (DESIGN §2). */
@@ -23,7 +24,9 @@ export const APPS = Object.freeze(["@etcd-ts/etcd", "@etcd-ts/benchmarks"]);
 /** Packages that must stay leaves: they import nothing of ours. */
 export const LEAVES = Object.freeze(["@etcd-ts/raft", "@etcd-ts/api"]);
 
-/** Workspace tooling outside the product graph: may import nothing of ours. */
+/** Test helpers every package's tests may use (as a devDependency only); they import nothing of ours. */
+export const TEST_KITS = Object.freeze(["@etcd-ts/testkit"]);
+
 const SCOPE = "@etcd-ts/";
 
 /**
@@ -34,7 +37,8 @@ const SCOPE = "@etcd-ts/";
  */
 export function allowedImport(from, to) {
   if (from === to) return true;
-  if (LEAVES.includes(from)) return false;
+  if (TEST_KITS.includes(to)) return !TEST_KITS.includes(from);
+  if (LEAVES.includes(from) || TEST_KITS.includes(from)) return false;
   const target = LAYER_ORDER.indexOf(to);
   if (target < 0) return false; // an app, a tool, or an unknown name of ours
   if (APPS.includes(from)) return true;

@@ -1,0 +1,8 @@
+/**
+ * @etcd-ts/testkit — shared helpers for the workspace's tests (never a runtime dependency):
+ * the real etcd 3.4 as a process, free ports below the ephemeral range.
+ *
+ * It imports nothing of ours, so every package's tests may use it (devDependencies only).
+ */
+export { freePort, startRealEtcd } from "./realEtcd.js";
+export type { RealEtcd } from "./realEtcd.js";
