@@ -68,8 +68,12 @@ export class ProtoReader {
     return this.uint32() | 0;
   }
 
-  /** Reads a full 64-bit varint into [lo, hi] halves. */
-  private varint64(): [number, number] {
+  /** The halves of the last 64-bit varint read by `varint64` (fields, not an array: no allocation). */
+  private lo = 0;
+  private hi = 0;
+
+  /** Reads a full 64-bit varint into `this.lo` and `this.hi`. */
+  private varint64(): void {
     const buf = this.buf;
     let lo = 0;
     let hi: number;
@@ -95,15 +99,17 @@ export class ProtoReader {
     throw new ProtoDecodeError("varint longer than 10 bytes");
   }
 
-  private done64(pos: number, lo: number, hi: number): [number, number] {
+  private done64(pos: number, lo: number, hi: number): void {
     if (pos > this.end) throw new ProtoDecodeError("truncated varint");
     this.pos = pos;
-    return [lo, hi];
+    this.lo = lo;
+    this.hi = hi;
   }
 
   /** int64Number reads an int64 varint as a number (exact below 2^53 in magnitude). */
   int64Number(): number {
-    const [lo, hi] = this.varint64();
+    this.varint64();
+    const { lo, hi } = this;
     if (hi === 0) return lo;
     if (hi & 0x80000000) {
       // Negative: value = -(2^64 - (hi:lo)).
@@ -116,20 +122,23 @@ export class ProtoReader {
 
   /** uint64Number reads a uint64 varint as a number (exact below 2^53). */
   uint64Number(): number {
-    const [lo, hi] = this.varint64();
+    this.varint64();
+    const { lo, hi } = this;
     return hi * TWO_POW_32 + lo;
   }
 
   /** int64Bigint reads an int64 varint as a signed bigint. */
   int64Bigint(): bigint {
-    const [lo, hi] = this.varint64();
+    this.varint64();
+    const { lo, hi } = this;
     if (hi === 0) return BigInt(lo);
     return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
   }
 
   /** uint64Bigint reads a uint64 varint as an unsigned bigint. */
   uint64Bigint(): bigint {
-    const [lo, hi] = this.varint64();
+    this.varint64();
+    const { lo, hi } = this;
     if (hi === 0) return BigInt(lo);
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
