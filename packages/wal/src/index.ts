@@ -1,9 +1,26 @@
 /**
- * @etcd-ts/wal — The write-ahead log (segments of CRC-chained records) and raft snapshot files.
- *
- * Not built yet: issue #5 builds this package. Until then it exports nothing, so
- * nothing can depend on it by accident.
+ * @etcd-ts/wal — the write-ahead log (CRC-chained records in 64 MiB segments) and the raft
+ * snapshot files of a member (DESIGN §6).
  *
  * @packageDocumentation
  */
-export {};
+export { Wal, SEGMENT_SIZE, walSize } from "./Wal.js";
+export type { WalContents, WalOptions } from "./Wal.js";
+export type { SnapshotMarker, WalMetadata } from "./records.js";
+export { RecordType, recordTypeName } from "./RecordType.js";
+export { RECORD_HEADER_SIZE, MAX_RECORD_SIZE } from "./RecordCodec.js";
+export { parseSegmentName, segmentFileName } from "./SegmentName.js";
+export type { SegmentName } from "./SegmentName.js";
+export { crc32c, crc32cUpdate } from "./crc32c.js";
+export { LOCK_FILE } from "./FileLock.js";
+export {
+  SnapError,
+  SnapshotNotFoundError,
+  WalCorruptError,
+  WalError,
+  WalExistsError,
+  WalLockedError,
+  WalNotFoundError,
+} from "./errors.js";
+export { Snapshotter, snapFileName } from "./Snapshotter.js";
+export type { BrokenSnapshot } from "./Snapshotter.js";

@@ -1,0 +1,114 @@
+/**
+ * Snapshotter: the raft snapshot files of a member, `member/snap/%016x-%016x.snap`
+ * (term-index, etcd's naming).
+ *
+ * A file is `[u32 LE CRC-32C of the payload][payload]`, the payload being raft's encoding of
+ * the Snapshot (metadata with the ConfState, and its data — small here: the LMDB copy that
+ * backs a snapshot lives apart, in `snap/db`). Files are written under a temporary name,
+ * synced and renamed, so a crash leaves no half file under a real name. Loading takes the
+ * newest file whose checksum holds; a corrupt one is renamed `*.broken` and reported, never
+ * silently used.
+ */
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { decodeSnapshot, encodeSnapshot, type Snapshot } from "@etcd-ts/raft";
+import { crc32c } from "./crc32c.js";
+import { SnapError } from "./errors.js";
+import { hex16 } from "./SegmentName.js";
+
+const SNAP_PATTERN = /^([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
+
+/** snapFileName formats the file name of a snapshot at (term, index). */
+export function snapFileName(term: number, index: number): string {
+  return `${hex16(term)}-${hex16(index)}.snap`;
+}
+
+/** BrokenSnapshot reports a snapshot file that failed its check and was set aside. */
+export interface BrokenSnapshot {
+  readonly file: string;
+  readonly reason: string;
+}
+
+/** Snapshotter saves, loads and purges snapshot files in one directory. */
+export class Snapshotter {
+  /** broken lists the files `load` set aside since this snapshotter was made. */
+  readonly broken: BrokenSnapshot[] = [];
+
+  constructor(
+    /** dir is the snapshot directory (`member/snap`). */
+    readonly dir: string,
+  ) {}
+
+  /** save writes a snapshot durably; it returns the file's path. */
+  async save(snapshot: Snapshot): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    const payload = encodeSnapshot(snapshot);
+    const file = new Uint8Array(4 + payload.length);
+    new DataView(file.buffer).setUint32(0, crc32c(payload), true);
+    file.set(payload, 4);
+    const name = snapFileName(snapshot.metadata.term, snapshot.metadata.index);
+    const tmp = join(this.dir, `${name}.tmp`);
+    const handle = await open(tmp, "w");
+    try {
+      await handle.writeFile(file);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, join(this.dir, name));
+    const dirHandle = await open(this.dir, "r");
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+    return join(this.dir, name);
+  }
+
+  /** snapNames lists the snapshot files, newest (highest term, then index) first. */
+  async snapNames(): Promise<string[]> {
+    const files = await readdir(this.dir).catch(() => [] as string[]);
+    return files.filter((f) => SNAP_PATTERN.test(f)).sort().reverse();
+  }
+
+  /**
+   * load returns the newest valid snapshot (optionally only among those `accept` allows, e.g.
+   * those the WAL has markers for). Corrupt files are renamed `*.broken` and listed in
+   * `broken`. Throws SnapError when no valid snapshot is left.
+   */
+  async load(accept: (term: number, index: number) => boolean = () => true): Promise<Snapshot> {
+    for (const name of await this.snapNames()) {
+      const match = SNAP_PATTERN.exec(name)!;
+      const term = Number.parseInt(match[1]!, 16);
+      const index = Number.parseInt(match[2]!, 16);
+      if (!accept(term, index)) continue;
+      const path = join(this.dir, name);
+      const reason = await this.check(path);
+      if (typeof reason !== "string") return reason;
+      this.broken.push({ file: path, reason });
+      await rename(path, `${path}.broken`);
+    }
+    throw new SnapError(`snap: no available snapshot in ${this.dir}`);
+  }
+
+  /** Reads and checks one file: the snapshot, or why it is unusable. */
+  private async check(path: string): Promise<Snapshot | string> {
+    const bytes = new Uint8Array(await readFile(path));
+    if (bytes.length < 4) return "file shorter than its checksum";
+    const stored = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+    const payload = bytes.subarray(4);
+    if (crc32c(payload) !== stored) return "checksum mismatch";
+    try {
+      return decodeSnapshot(payload);
+    } catch (error) {
+      return `undecodable: ${(error as Error).message}`;
+    }
+  }
+
+  /** purge deletes all but the newest `keep` snapshot files; returns the deleted paths. */
+  async purge(keep: number): Promise<string[]> {
+    const doomed = (await this.snapNames()).slice(Math.max(keep, 0)).map((name) => join(this.dir, name));
+    for (const path of doomed) await rm(path, { force: true });
+    return doomed;
+  }
+}

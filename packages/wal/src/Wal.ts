@@ -1,0 +1,460 @@
+/**
+ * The write-ahead log: the member's durable record of raft entries, hard state and snapshot
+ * markers, and the only source of truth after a crash (DESIGN §3, §6).
+ *
+ * Life cycle: `Wal.create(dir, metadata)` once, or `Wal.open(dir, snapshot)` then
+ * `readAll()`; after that the WAL is in append mode: `save()` a whole raft Ready's hard
+ * state and entries at once, `saveSnapshot()` when a snapshot is stored, `releaseLockTo()`
+ * and `purge()` to drop segments a snapshot made unnecessary, `close()`.
+ *
+ * Segments are preallocated with zeros by a background pipeline (see SegmentPipeline), so
+ * appends never extend a file or allocate blocks on the fsync path.
+ *
+ * Durability contract: when `save()` resolves, everything it was given is on disk (one
+ * fdatasync per call — group commit — whenever it carries entries or a new term or vote;
+ * a commit-index-only change is written but not synced, as in etcd, since the commit index
+ * can be recovered from a quorum). After a failed write or sync the WAL refuses every
+ * further call: what reached the disk is unknown, and the member must restart and replay.
+ *
+ * Not here: deciding when to snapshot, or the snapshot files themselves (see Snapshotter).
+ */
+import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Entry, HardState } from "@etcd-ts/raft";
+import { lockDir, type DirLock } from "./FileLock.js";
+import { preallocate, SegmentPipeline } from "./SegmentPipeline.js";
+import { decodeRecord, isZero, RecordEncoder } from "./RecordCodec.js";
+import { RecordType } from "./RecordType.js";
+import {
+  decodeCrc,
+  decodeEntry,
+  decodeHardState,
+  decodeMetadata,
+  decodeSnapshotMarker,
+  encodeCrc,
+  encodeEntry,
+  encodeHardState,
+  encodeMetadata,
+  encodeSnapshotMarker,
+  type SnapshotMarker,
+  type WalMetadata,
+} from "./records.js";
+import { searchIndex, segmentFileName, sortedSegments, type SegmentName } from "./SegmentName.js";
+import { SnapshotNotFoundError, WalCorruptError, WalError, WalExistsError, WalNotFoundError } from "./errors.js";
+
+/** SEGMENT_SIZE is the size segments are preallocated to and cut at: 64 MiB, as etcd. */
+export const SEGMENT_SIZE = 64 * 1024 * 1024;
+
+/** WalOptions tunes a WAL; the defaults are etcd's. */
+export interface WalOptions {
+  /** segmentSize is the size at which a segment is cut and the next one begins. */
+  readonly segmentSize?: number;
+}
+
+/** WalContents is what `readAll` recovered. */
+export interface WalContents {
+  readonly metadata: WalMetadata;
+  /** hardState is the last hard state saved (zero values if none was). */
+  readonly hardState: HardState;
+  /** entries are those after the snapshot the WAL was opened at, later writes winning. */
+  readonly entries: Entry[];
+  /** repaired names the torn tail that was cut off, if there was one. */
+  readonly repaired?: { readonly file: string; readonly offset: number };
+}
+
+const EMPTY_STATE: HardState = { term: 0, vote: 0n, commit: 0 };
+
+/** Wal is an open write-ahead log. */
+export class Wal {
+  private file: FileHandle | undefined;
+  private segment: SegmentName | undefined;
+  private offset = 0;
+  private readonly encoder = new RecordEncoder(0);
+  private state: HardState = EMPTY_STATE;
+  private metadata: WalMetadata | undefined;
+  private lastIndex = 0;
+  private appendMode = false;
+  private failed: Error | undefined;
+  private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private pipeline: SegmentPipeline | undefined;
+  /** Segments no longer needed (wholly before a released index), oldest first. */
+  private released: SegmentName[] = [];
+
+  private constructor(
+    /** dir is the WAL directory. */
+    readonly dir: string,
+    private readonly lock: DirLock,
+    /** Segments from the one holding the snapshot on, oldest first. */
+    private segments: SegmentName[],
+    private readonly snapshot: SnapshotMarker,
+    private readonly segmentSize: number,
+  ) {}
+
+  /** exists tells whether `dir` holds WAL segments. */
+  static async exists(dir: string): Promise<boolean> {
+    const files = await readdir(dir).catch(() => []);
+    return sortedSegments(files).length > 0;
+  }
+
+  /**
+   * create makes a new WAL in `dir` (which must not hold one) for the member `metadata`
+   * names, and returns it in append mode. The directory appears whole or not at all: it is
+   * written under a temporary name and renamed.
+   */
+  static async create(dir: string, metadata: WalMetadata, options: WalOptions = {}): Promise<Wal> {
+    if (await Wal.exists(dir)) throw new WalExistsError(dir);
+    const segmentSize = options.segmentSize ?? SEGMENT_SIZE;
+    const tmp = `${dir}.tmp`;
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    const first = await open(join(tmp, segmentFileName(0, 0)), "w+");
+    try {
+      await preallocate(first, segmentSize);
+      const encoder = new RecordEncoder(0);
+      encoder.append(RecordType.CRC, encodeCrc(0));
+      encoder.append(RecordType.METADATA, encodeMetadata(metadata));
+      encoder.append(RecordType.SNAPSHOT, encodeSnapshotMarker({ index: 0, term: 0 }));
+      await first.write(encoder.bytes(), 0, encoder.size, 0);
+      await first.datasync();
+    } finally {
+      await first.close();
+    }
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dirname(dir), { recursive: true });
+    await rename(tmp, dir);
+    await syncDir(dirname(dir));
+    const wal = await Wal.open(dir, { index: 0, term: 0 }, options);
+    await wal.readAll();
+    return wal;
+  }
+
+  /**
+   * open locks the WAL in `dir` for reading from the snapshot `snapshot` on ({0, 0} for the
+   * beginning). Call `readAll()` next; saves are refused until then.
+   */
+  static async open(dir: string, snapshot: SnapshotMarker = { index: 0, term: 0 }, options: WalOptions = {}): Promise<Wal> {
+    const segments = sortedSegments(await readdir(dir).catch(() => []));
+    if (segments.length === 0) throw new WalNotFoundError(dir);
+    for (let i = 1; i < segments.length; i++) {
+      if (segments[i]!.seq !== segments[i - 1]!.seq + 1) {
+        throw new WalCorruptError(join(dir, segments[i]!.file), 0, `segment sequence is not continuous after ${segments[i - 1]!.file}`);
+      }
+    }
+    const start = searchIndex(segments, snapshot.index);
+    if (start < 0) throw new SnapshotNotFoundError(snapshot.index, snapshot.term);
+    const lock = await lockDir(dir);
+    const wal = new Wal(dir, lock, segments.slice(start), snapshot, options.segmentSize ?? SEGMENT_SIZE);
+    wal.released = segments.slice(0, start);
+    return wal;
+  }
+
+  /**
+   * readAll reads every record from the snapshot on and returns the member's metadata, the
+   * last hard state and the entries after the snapshot; the WAL is then in append mode.
+   * A torn tail of the last segment is cut back to the last whole record; a bad record
+   * anywhere else throws WalCorruptError naming the file and offset.
+   */
+  async readAll(): Promise<WalContents> {
+    if (this.appendMode) throw new WalError("wal: readAll called twice");
+    let crc: number | undefined;
+    let metadata: WalMetadata | undefined;
+    let hardState = EMPTY_STATE;
+    let snapshotFound = this.snapshot.index === 0 && this.snapshot.term === 0 ? false : false;
+    const entries: Entry[] = [];
+    let lastIndex = this.snapshot.index;
+    let repaired: { file: string; offset: number } | undefined;
+    let endOffset = 0;
+
+    for (let s = 0; s < this.segments.length; s++) {
+      const segment = this.segments[s]!;
+      const path = join(this.dir, segment.file);
+      const isLast = s === this.segments.length - 1;
+      const buf = new Uint8Array(await readFile(path));
+      let offset = 0;
+      let first = true;
+      for (;;) {
+        const result = decodeRecord(buf, offset, crc ?? 0);
+        if (result.kind === "end") {
+          // A zeroed header: the never-written rest of the segment. Anything after it in the
+          // last segment is the remains of an unacknowledged write; it is zeroed below.
+          if (isLast && !isZero(buf, offset, buf.length)) {
+            repaired = { file: path, offset };
+            await zeroTail(path, offset, buf.length);
+          }
+          break;
+        }
+        if (result.kind === "bad") {
+          if (isLast && isTorn(buf, result.offset, result.frameEnd)) {
+            repaired = { file: path, offset: result.offset };
+            await zeroTail(path, result.offset, buf.length);
+            break;
+          }
+          throw new WalCorruptError(path, result.offset, result.reason);
+        }
+        const { record } = result;
+        offset = result.next;
+        if (first) {
+          first = false;
+          if (record.type !== RecordType.CRC) throw new WalCorruptError(path, record.offset, "segment does not start with a CRC record");
+          const carried = decodeCrc(record.data);
+          if (crc !== undefined && carried !== crc) {
+            throw new WalCorruptError(path, record.offset, "checksum chain broken between segments");
+          }
+        }
+        crc = new DataView(buf.buffer, buf.byteOffset + record.offset + 4, 4).getUint32(0, true);
+        try {
+          switch (record.type) {
+            case RecordType.ENTRY: {
+              const entry = decodeEntry(record.data);
+              if (entry.index > this.snapshot.index) {
+                const position = entry.index - this.snapshot.index - 1;
+                if (position > entries.length) {
+                  throw new WalCorruptError(path, record.offset, `entry ${entry.index} leaves a gap after ${this.snapshot.index + entries.length}`);
+                }
+                // A later write of the same index (a new leader's entry) replaces the suffix.
+                entries.length = position;
+                entries.push(entry);
+              }
+              lastIndex = entry.index;
+              break;
+            }
+            case RecordType.STATE:
+              hardState = decodeHardState(record.data);
+              break;
+            case RecordType.METADATA: {
+              const m = decodeMetadata(record.data);
+              if (metadata && (metadata.nodeId !== m.nodeId || metadata.clusterId !== m.clusterId)) {
+                throw new WalCorruptError(path, record.offset, "conflicting metadata");
+              }
+              metadata = m;
+              break;
+            }
+            case RecordType.SNAPSHOT: {
+              const marker = decodeSnapshotMarker(record.data);
+              if (marker.index === this.snapshot.index) {
+                if (marker.term !== this.snapshot.term) {
+                  throw new WalCorruptError(path, record.offset, `snapshot marker at index ${marker.index} has term ${marker.term}, expected ${this.snapshot.term}`);
+                }
+                snapshotFound = true;
+              }
+              break;
+            }
+            case RecordType.CRC:
+              break;
+            default:
+              throw new WalCorruptError(path, record.offset, `unknown record type ${record.type}`);
+          }
+        } catch (error) {
+          if (error instanceof WalError) throw error;
+          throw new WalCorruptError(path, record.offset, (error as Error).message);
+        }
+      }
+      if (isLast) endOffset = repaired?.file === path ? repaired.offset : offset;
+    }
+    if (!metadata) throw new WalCorruptError(join(this.dir, this.segments[0]!.file), 0, "no metadata record");
+    if (!snapshotFound) throw new SnapshotNotFoundError(this.snapshot.index, this.snapshot.term);
+
+    const last = this.segments[this.segments.length - 1]!;
+    this.file = await open(join(this.dir, last.file), "r+");
+    this.segment = last;
+    this.offset = endOffset;
+    this.encoder.crc = crc ?? 0;
+    this.state = hardState;
+    this.metadata = metadata;
+    this.lastIndex = lastIndex;
+    this.appendMode = true;
+    this.pipeline = new SegmentPipeline(this.dir, this.segmentSize);
+    this.pipeline.start();
+    return repaired ? { metadata, hardState, entries, repaired } : { metadata, hardState, entries };
+  }
+
+  /**
+   * save appends a hard state (omit it when unchanged) and entries — a whole raft Ready —
+   * with one write and, when required, one fdatasync. Calls are serialized in call order.
+   */
+  save(hardState: HardState | undefined, entries: readonly Entry[]): Promise<void> {
+    return this.serialized(async () => {
+      if (entries.length === 0 && (hardState === undefined || sameState(hardState, this.state))) return;
+      const mustSync = entries.length > 0 || (hardState !== undefined && (hardState.term !== this.state.term || hardState.vote !== this.state.vote));
+      this.encoder.reset();
+      for (const entry of entries) this.encoder.append(RecordType.ENTRY, encodeEntry(entry));
+      if (hardState !== undefined) this.encoder.append(RecordType.STATE, encodeHardState(hardState));
+      await this.writeBatch(mustSync);
+      if (entries.length > 0) this.lastIndex = entries[entries.length - 1]!.index;
+      if (hardState !== undefined) this.state = hardState;
+      if (this.offset >= this.segmentSize) await this.cut();
+    });
+  }
+
+  /** saveSnapshot records, durably, that a raft snapshot at (index, term) was saved. */
+  saveSnapshot(marker: SnapshotMarker): Promise<void> {
+    return this.serialized(async () => {
+      this.encoder.reset();
+      this.encoder.append(RecordType.SNAPSHOT, encodeSnapshotMarker(marker));
+      await this.writeBatch(true);
+      if (marker.index > this.lastIndex) this.lastIndex = marker.index;
+      if (this.offset >= this.segmentSize) await this.cut();
+    });
+  }
+
+  /**
+   * releaseLockTo marks the segments a snapshot at `index` made unnecessary as purgeable:
+   * those before the last segment that starts below `index` (that one is kept, as etcd does).
+   */
+  releaseLockTo(index: number): void {
+    let keep = -1;
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      if (this.segments[i]!.index < index) {
+        keep = i;
+        break;
+      }
+    }
+    if (keep <= 0) return;
+    this.released.push(...this.segments.slice(0, keep));
+    this.segments = this.segments.slice(keep);
+  }
+
+  /**
+   * purge deletes released segments, oldest first, until at most `maxSegments` segment files
+   * remain (released or not); segments still needed are never deleted. Returns the deleted paths.
+   */
+  async purge(maxSegments: number): Promise<string[]> {
+    const deleted: string[] = [];
+    while (this.released.length > 0 && this.released.length + this.segments.length > maxSegments) {
+      const oldest = this.released.shift()!;
+      const path = join(this.dir, oldest.file);
+      await rm(path, { force: true });
+      deleted.push(path);
+    }
+    if (deleted.length > 0) await syncDir(this.dir);
+    return deleted;
+  }
+
+  /** segmentFiles lists the segments this WAL still needs, oldest first. */
+  segmentFiles(): string[] {
+    return this.segments.map((s) => s.file);
+  }
+
+  /** close syncs and closes the WAL and releases its lock. Pending saves finish first. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.catch(() => undefined);
+    this.closed = true;
+    try {
+      if (this.file && !this.failed) await this.file.datasync();
+    } finally {
+      await this.file?.close();
+      this.file = undefined;
+      await this.pipeline?.close();
+      await this.lock.release();
+    }
+  }
+
+  /** Runs `task` after every earlier call, refusing work once closed or failed. */
+  private serialized(task: () => Promise<void>): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.closed) throw new WalError("wal: closed");
+      if (this.failed) throw new WalError(`wal: refused after an earlier failure: ${this.failed.message}`);
+      if (!this.appendMode) throw new WalError("wal: readAll must finish before appending");
+      try {
+        await task();
+      } catch (error) {
+        this.failed = error as Error;
+        throw error;
+      }
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeBatch(sync: boolean): Promise<void> {
+    const file = this.file!;
+    const bytes = this.encoder.bytes();
+    let written = 0;
+    while (written < bytes.length) {
+      const { bytesWritten } = await file.write(bytes, written, bytes.length - written, this.offset + written);
+      written += bytesWritten;
+    }
+    this.offset += bytes.length;
+    if (sync) await file.datasync();
+  }
+
+  /** cut closes the full segment and starts the next one with CRC, metadata and state records. */
+  private async cut(): Promise<void> {
+    const full = this.file!;
+    await full.truncate(this.offset);
+    await full.datasync();
+    await full.close();
+    this.file = undefined;
+
+    const next: SegmentName = { seq: this.segment!.seq + 1, index: this.lastIndex + 1, file: segmentFileName(this.segment!.seq + 1, this.lastIndex + 1) };
+    const { path: tmpPath, handle } = await this.pipeline!.take();
+    try {
+      this.encoder.reset();
+      this.encoder.append(RecordType.CRC, encodeCrc(this.encoder.crc));
+      this.encoder.append(RecordType.METADATA, encodeMetadata(this.metadata!));
+      this.encoder.append(RecordType.STATE, encodeHardState(this.state));
+      await handle.write(this.encoder.bytes(), 0, this.encoder.size, 0);
+      await handle.datasync();
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    await rename(tmpPath, join(this.dir, next.file));
+    await syncDir(this.dir);
+    this.file = handle;
+    this.segment = next;
+    this.segments.push(next);
+    this.offset = this.encoder.size;
+  }
+}
+
+function sameState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+const SECTOR = 512;
+
+/**
+ * isTorn tells whether a bad frame in the last segment is the remains of an interrupted
+ * write rather than corruption: it runs to the end of the file, or nothing but zeros follows
+ * it, or it holds a whole zero sector (a sector the interrupted write never reached).
+ */
+function isTorn(buf: Uint8Array, offset: number, frameEnd: number): boolean {
+  if (frameEnd >= buf.length || isZero(buf, frameEnd, buf.length)) return true;
+  const firstSector = Math.ceil(offset / SECTOR) * SECTOR;
+  for (let s = firstSector; s + SECTOR <= frameEnd; s += SECTOR) if (isZero(buf, s, s + SECTOR)) return true;
+  return false;
+}
+
+/** zeroTail overwrites [from, to) of a file with zeros and syncs it. */
+async function zeroTail(path: string, from: number, to: number): Promise<void> {
+  const handle = await open(path, "r+");
+  try {
+    const size = (await handle.stat()).size;
+    await handle.truncate(from);
+    await handle.truncate(Math.max(size, to));
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** syncDir makes a directory's entries (renames, creations, deletions) durable. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** walSize is the total size of a WAL's segment files (for status reports). */
+export async function walSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const s of sortedSegments(await readdir(dir))) total += (await stat(join(dir, s.file))).size;
+  return total;
+}
