@@ -24,3 +24,5 @@ export {
 } from "./errors.js";
 export { Snapshotter, snapFileName } from "./Snapshotter.js";
 export type { BrokenSnapshot } from "./Snapshotter.js";
+export { inspectWal } from "./inspect.js";
+export type { InspectedRecord, WalProblem, WalReport } from "./inspect.js";
