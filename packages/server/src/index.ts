@@ -1,9 +1,17 @@
 /**
- * @etcd-ts/server — etcdserver: raft node loop, WAL, apply, gRPC services, JSON gateway, health and metrics.
+ * @etcd-ts/server — etcdserver: raft node loop, WAL, apply, gRPC services, JSON gateway,
+ * health and metrics (DESIGN §3–§5).
  *
- * Not built yet: issue #8 builds this package. Until then it exports nothing, so
- * nothing can depend on it by accident.
+ * Built so far: the client-facing transport — a gRPC server on node:http2 with our codecs,
+ * and one listener that serves gRPC and HTTP/1.1 on the same port. The member itself
+ * (`startEtcd`) is issue #8.
  *
  * @packageDocumentation
  */
-export {};
+export { GrpcServer, encodeGrpcMessage, parseTimeout } from "./grpc/GrpcServer.js";
+export type { CallContext, GrpcServerOptions, Metadata, StreamCall, StreamHandler, UnaryHandler } from "./grpc/GrpcServer.js";
+export { StatusError, toGrpcStatus } from "./grpc/StatusError.js";
+export { MessageFramer, frameMessage, FRAME_HEADER_SIZE } from "./grpc/MessageFramer.js";
+export type { FramedMessage } from "./grpc/MessageFramer.js";
+export { ClientListener } from "./transport/ClientListener.js";
+export type { ClientListenerOptions, Http1Handler } from "./transport/ClientListener.js";
