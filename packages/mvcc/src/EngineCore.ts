@@ -1,0 +1,371 @@
+/**
+ * EngineCore: the storage engine as it runs in its thread — the one owner of the backend's
+ * write transactions and of the key index.
+ *
+ * - {@link EngineCore.apply} applies a batch of committed requests in ONE LMDB
+ *   transaction that also stores the batch's consistent index and term; it returns every
+ *   request's result and all the batch's watch events.
+ * - Work is serialised: batches, reads, paced compaction steps, defrag and restore run one
+ *   after another, so a defrag or restore never races a write. Compaction steps run
+ *   between other work, `compactionPauseMs` apart.
+ * - The quota and the NOSPACE alarm (see `Quota.ts`) apply to batches. The alarm is kept
+ *   in the backend's `alarm` bucket.
+ *
+ * The main thread talks to it through `MvccEngine` (in a worker) or directly (tests).
+ */
+import { existsSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { etcdserverpb, mvccpb } from "@etcd-ts/api";
+import { Applier } from "./Applier.js";
+import { Backend, DATA_FILE } from "./Backend.js";
+import type { BackendOptions, DefragResult } from "./Backend.js";
+import type { Compaction } from "./Compactor.js";
+import { MvccError } from "./errors.js";
+import { KVStore } from "./KVStore.js";
+import type { HashResult } from "./KVStore.js";
+import { Quota, costPut, costTxn } from "./Quota.js";
+import type { EventsPage } from "./WatchableStore.js";
+
+/** ApplyOp is one committed request of a batch. */
+export type ApplyOp =
+  | { readonly op: "put"; readonly request: etcdserverpb.PutRequest }
+  | { readonly op: "deleteRange"; readonly request: etcdserverpb.DeleteRangeRequest }
+  | { readonly op: "txn"; readonly request: etcdserverpb.TxnRequest }
+  | { readonly op: "range"; readonly request: etcdserverpb.RangeRequest }
+  | { readonly op: "compact"; readonly request: etcdserverpb.CompactionRequest };
+
+/** ApplyBatch is what the server applies at once: the committed entries of one Ready. */
+export interface ApplyBatch {
+  /** index is the raft index of the batch's last entry (stored as consistent index); 0: none. */
+  readonly index: number;
+  /** term is the raft term of that entry. */
+  readonly term: number;
+  /** ops are the requests in commit order. */
+  readonly ops: readonly ApplyOp[];
+  /** prevKv asks for prevKv in the returned events (some watcher wants it). */
+  readonly prevKv?: boolean;
+}
+
+/** OpResult is one request's outcome: a response, or the error etcd would return. */
+export type OpResult =
+  | { readonly ok: true; readonly response: ApplyResponse }
+  | { readonly ok: false; readonly error: MvccError };
+
+/** ApplyResponse is the response of an {@link ApplyOp}, by kind. */
+export type ApplyResponse =
+  | etcdserverpb.PutResponse
+  | etcdserverpb.DeleteRangeResponse
+  | etcdserverpb.TxnResponse
+  | etcdserverpb.RangeResponse
+  | etcdserverpb.CompactionResponse;
+
+/** ApplyResult is the answer to a batch. */
+export interface ApplyResult {
+  /** results, one per op, in order. */
+  readonly results: OpResult[];
+  /** events of every write of the batch, in revision order. */
+  readonly events: mvccpb.Event[];
+  /** revision is the store revision after the batch. */
+  readonly revision: number;
+  /** compactRevision is the compact revision after the batch (-1: none). */
+  readonly compactRevision: number;
+  /** consistentIndex is the stored consistent index after the batch. */
+  readonly consistentIndex: number;
+  /** noSpace tells whether the NOSPACE alarm is on after the batch. */
+  readonly noSpace: boolean;
+}
+
+/** EngineStatus describes the engine (maintenance status, metrics). */
+export interface EngineStatus {
+  /** revision is the current store revision. */
+  readonly revision: number;
+  /** compactRevision is the last compaction's revision (-1: none). */
+  readonly compactRevision: number;
+  /** consistentIndex and term are the last applied raft index and its term. */
+  readonly consistentIndex: number;
+  /** term of the consistent index. */
+  readonly term: number;
+  /** dbSize is the backend size in bytes (what the quota checks). */
+  readonly dbSize: number;
+  /** dbSizeInUse is the bytes the backend's data occupies. */
+  readonly dbSizeInUse: number;
+  /** keys is the number of keys in the index. */
+  readonly keys: number;
+  /** noSpace tells whether the NOSPACE alarm is on. */
+  readonly noSpace: boolean;
+}
+
+/** EngineOptions configure an engine. */
+export interface EngineOptions extends BackendOptions {
+  /** quotaBytes is the backend quota (0: 2 GiB; negative: none). */
+  readonly quotaBytes?: number;
+  /** compactionBatchLimit is revisions per compaction step (1000). */
+  readonly compactionBatchLimit?: number;
+  /** compactionPauseMs is the pause between compaction steps (10). */
+  readonly compactionPauseMs?: number;
+}
+
+const NOSPACE_KEY = Buffer.from("NOSPACE");
+
+/** EngineCore is the engine; see the module comment. */
+export class EngineCore {
+  private backend: Backend;
+  private store: KVStore;
+  private applier: Applier;
+  private readonly quota: Quota;
+  private readonly options: EngineOptions;
+  private noSpace: boolean;
+  private queue: Promise<unknown> = Promise.resolve();
+  private compaction: Compaction | undefined;
+  private compactionTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly compactionWaiters: { rev: number; resolve: () => void }[] = [];
+  private closed = false;
+  private batchSize = 0;
+
+  private constructor(readonly dir: string, options: EngineOptions) {
+    this.options = options;
+    this.quota = new Quota(options.quotaBytes ?? 0);
+    this.backend = Backend.open(dir, options);
+    this.store = KVStore.open(this.backend, options.compactionBatchLimit !== undefined ? { compactionBatchLimit: options.compactionBatchLimit } : {});
+    this.applier = new Applier(this.store);
+    this.noSpace = this.backend.bucket("alarm").get(NOSPACE_KEY) !== undefined;
+    this.startCompaction(this.store.pendingCompaction);
+  }
+
+  /** open opens the engine on the backend in dir (created if missing). */
+  static open(dir: string, options: EngineOptions = {}): EngineCore {
+    return new EngineCore(dir, options);
+  }
+
+  /**
+   * installSnapshot replaces the backend in dir with the data file `file` (a
+   * {@link EngineCore.snapshot} copy received from a peer); call before opening.
+   */
+  static installSnapshot(dir: string, file: string): void {
+    rmSync(join(dir, `${DATA_FILE}-lock`), { force: true });
+    renameSync(file, join(dir, DATA_FILE));
+  }
+
+  private serial<T>(work: () => T | Promise<T>): Promise<T> {
+    const next = this.queue.then(() => {
+      if (this.closed) throw new MvccError("closed");
+      return work();
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** apply applies a batch in one LMDB transaction; see {@link ApplyBatch}. */
+  apply(batch: ApplyBatch): Promise<ApplyResult> {
+    return this.serial(() => this.applySync(batch));
+  }
+
+  /** applySync is {@link apply} without queueing (only when nothing else is in flight). */
+  applySync(batch: ApplyBatch): ApplyResult {
+    const results: OpResult[] = [];
+    const events: mvccpb.Event[] = [];
+    this.applier.eventsWithPrevKv = batch.prevKv === true;
+    let compactions: Compaction[] = [];
+    let raiseAlarm = false;
+    // The backend size is read once per batch (a native call of a few µs); the costs of
+    // the batch's writes are added to it as they are applied.
+    this.batchSize = this.backend.size();
+    this.backend.transact(() => {
+      for (const op of batch.ops) {
+        try {
+          results.push(this.applyOp(op, events, compactions, () => (raiseAlarm = true)));
+        } catch (error) {
+          if (!(error instanceof MvccError)) throw error;
+          results.push({ ok: false, error });
+        }
+      }
+      if (raiseAlarm && !this.noSpace) this.backend.put(this.backend.bucket("alarm"), NOSPACE_KEY, Buffer.from([1]));
+      if (batch.index > 0) this.store.saveConsistentIndex(batch.index, batch.term);
+    });
+    if (raiseAlarm) this.noSpace = true;
+    for (const job of compactions) this.startCompaction(job);
+    compactions = [];
+    return {
+      results,
+      events,
+      revision: this.store.rev(),
+      compactRevision: this.store.compactRevision(),
+      consistentIndex: this.store.consistentIndex(),
+      noSpace: this.noSpace,
+    };
+  }
+
+  private applyOp(op: ApplyOp, events: mvccpb.Event[], compactions: Compaction[], alarm: () => void): OpResult {
+    switch (op.op) {
+      case "range":
+        return { ok: true, response: this.applier.range(op.request) };
+      case "put": {
+        const cost = costPut(op.request);
+        if (this.noSpace) throw new MvccError("noSpace");
+        const fits = this.quota.available(this.batchSize, cost);
+        this.batchSize += cost;
+        const { response, events: evs } = this.applier.put(op.request);
+        events.push(...evs);
+        if (!fits) {
+          alarm();
+          return { ok: false, error: new MvccError("noSpace") };
+        }
+        return { ok: true, response };
+      }
+      case "deleteRange": {
+        const { response, events: evs } = this.applier.deleteRange(op.request);
+        events.push(...evs);
+        return { ok: true, response };
+      }
+      case "txn": {
+        const cost = costTxn(op.request);
+        if (this.noSpace && cost > 0) throw new MvccError("noSpace");
+        const fits = this.quota.available(this.batchSize, cost);
+        this.batchSize += cost;
+        const { response, events: evs } = this.applier.txn(op.request);
+        events.push(...evs);
+        if (!fits) {
+          alarm();
+          return { ok: false, error: new MvccError("noSpace") };
+        }
+        return { ok: true, response };
+      }
+      case "compact": {
+        const { response, job } = this.applier.compact(op.request);
+        compactions.push(job);
+        return { ok: true, response };
+      }
+    }
+  }
+
+  private startCompaction(job: Compaction | undefined): void {
+    if (job === undefined) return;
+    this.compaction = job; // a newer compaction covers everything an older one would delete
+    if (this.compactionTimer === undefined) this.scheduleCompactionStep(0);
+  }
+
+  private scheduleCompactionStep(delay: number): void {
+    this.compactionTimer = setTimeout(() => {
+      this.compactionTimer = undefined;
+      void this.serial(() => {
+        const job = this.compaction;
+        if (job === undefined) return;
+        if (job.step()) {
+          this.compaction = undefined;
+          this.resolveCompactionWaiters();
+        } else {
+          this.scheduleCompactionStep(this.options.compactionPauseMs ?? 10);
+        }
+      });
+    }, delay);
+  }
+
+  private resolveCompactionWaiters(): void {
+    const finished = this.compaction === undefined ? Infinity : this.compaction.revision - 1;
+    for (let i = this.compactionWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.compactionWaiters[i]!;
+      if (waiter.rev <= finished || this.compaction === undefined) {
+        this.compactionWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  /** compacted resolves when no compaction at or below rev is still running (etcd's physical compaction). */
+  compacted(rev: number): Promise<void> {
+    if (this.compaction === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.compactionWaiters.push({ rev, resolve }));
+  }
+
+  /** range serves a range read at the applied revision (serializable read). */
+  range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
+    return this.serial(() => this.applier.range(request));
+  }
+
+  /** eventsSince reads history for watch catch-up (see {@link KVStore.eventsSince}). */
+  eventsSince(fromRev: number, maxEvents: number, prevKv: boolean): Promise<EventsPage> {
+    return this.serial(() => this.store.eventsSince(fromRev, maxEvents, prevKv));
+  }
+
+  /** hashKV is etcd's HashKV at rev (0: current). */
+  hashKV(rev: number): Promise<HashResult> {
+    return this.serial(() => this.store.hashByRev(rev));
+  }
+
+  /** hash is etcd's Hash of the whole backend. */
+  hash(): Promise<number> {
+    return this.serial(() => this.store.hash());
+  }
+
+  /** status describes the engine. */
+  status(): Promise<EngineStatus> {
+    return this.serial(() => this.statusSync());
+  }
+
+  /** statusSync is {@link status} without queueing. */
+  statusSync(): EngineStatus {
+    return {
+      revision: this.store.rev(),
+      compactRevision: this.store.compactRevision(),
+      consistentIndex: this.store.consistentIndex(),
+      term: this.store.term(),
+      dbSize: this.backend.size(),
+      dbSizeInUse: this.backend.sizeInUse(),
+      keys: this.store.index.size,
+      noSpace: this.noSpace,
+    };
+  }
+
+  /** disarmNoSpace turns the NOSPACE alarm off (etcd's `alarm disarm`). */
+  disarmNoSpace(): Promise<void> {
+    return this.serial(() => {
+      this.backend.transact(() => this.backend.remove(this.backend.bucket("alarm"), NOSPACE_KEY));
+      this.noSpace = false;
+    });
+  }
+
+  /** defrag rewrites the backend without free pages, holding every other work off meanwhile. */
+  defrag(): Promise<DefragResult> {
+    return this.serial(async () => {
+      const result = await this.backend.defrag();
+      this.store.rebindBackend(); // the environment was reopened; the index is unchanged
+      return result;
+    });
+  }
+
+  /** snapshot writes a consistent copy of the backend to the file `toFile`. */
+  snapshot(toFile: string): Promise<void> {
+    return this.serial(() => this.backend.snapshot(toFile, true));
+  }
+
+  /**
+   * restore replaces the backend with the data file `file` (a snapshot from a peer) and
+   * reloads the store from it.
+   */
+  restore(file: string): Promise<EngineStatus> {
+    return this.serial(async () => {
+      if (!existsSync(file)) throw new Error(`mvcc: snapshot file ${file} not found`);
+      if (this.compactionTimer !== undefined) clearTimeout(this.compactionTimer);
+      this.compactionTimer = undefined;
+      this.compaction = undefined;
+      await this.backend.close();
+      EngineCore.installSnapshot(this.dir, file);
+      this.backend = Backend.open(this.dir, this.options);
+      this.store = KVStore.open(this.backend, this.options.compactionBatchLimit !== undefined ? { compactionBatchLimit: this.options.compactionBatchLimit } : {});
+      this.applier = new Applier(this.store);
+      this.noSpace = this.backend.bucket("alarm").get(NOSPACE_KEY) !== undefined;
+      this.startCompaction(this.store.pendingCompaction);
+      return this.statusSync();
+    });
+  }
+
+  /** close finishes queued work and closes the backend. */
+  async close(): Promise<void> {
+    await this.serial(async () => {
+      if (this.compactionTimer !== undefined) clearTimeout(this.compactionTimer);
+      this.compactionTimer = undefined;
+      this.closed = true;
+      await this.backend.close();
+    });
+  }
+}

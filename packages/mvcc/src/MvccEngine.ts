@@ -1,0 +1,237 @@
+/**
+ * MvccEngine: the async, typed API the server uses — the seam between server and mvcc.
+ *
+ * {@link openEngine} starts the engine in a worker thread (default) or, with
+ * `{ inProcess: true }`, on the calling thread (tests, tools). Either way:
+ *
+ * - `apply(batch)` applies one batch of committed entries (one message to the worker, one
+ *   LMDB transaction storing the batch's consistent index, one message back with every
+ *   result and all watch events). Results carry etcd's responses or {@link MvccError}s.
+ *   The server then fills response headers and passes `events` (with the new revision) to
+ *   its {@link WatchableStore} via `notify`.
+ * - Reads (`range`, `eventsSince`, `hashKV`, `hash`, `status`) run in the worker, after the
+ *   batches sent before them; the main thread never blocks on storage.
+ * - The engine is a {@link WatchSource}: pass it to `new WatchableStore(engine, ...)`.
+ * - `compact` is an op of a batch; `compacted(rev)` resolves when the backend work of
+ *   the compaction is done (etcd's `physical` compaction).
+ * - Maintenance: `defrag`, `snapshot(file)`, `restore(file)`, `disarmNoSpace`.
+ *
+ * Calls made in the same tick travel in one message: batching is automatic.
+ *
+ * Worker entry resolution: built code (`dist/MvccEngine.js`) starts
+ * `dist/worker/engineWorker.js`; source run through tsx (tests: `src/MvccEngine.ts`) starts
+ * `src/worker/engineWorker.ts` through a bootstrap that registers tsx in the worker, so
+ * tests need no build.
+ */
+import { Worker } from "node:worker_threads";
+import type { etcdserverpb } from "@etcd-ts/api";
+import type { DefragResult } from "./Backend.js";
+import { EngineCore } from "./EngineCore.js";
+import type { ApplyBatch, ApplyResult, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
+import { MvccError, mvccErrorFromKind } from "./errors.js";
+import type { HashResult } from "./KVStore.js";
+import type { EventsPage, WatchSource } from "./WatchableStore.js";
+import type { EngineMethod, EngineReply, EngineRequest, WireOpResult, WorkerInit } from "./worker/protocol.js";
+
+/** MvccEngine is the storage engine as the server sees it; see the module comment. */
+export interface MvccEngine extends WatchSource {
+  /** apply applies a batch of committed requests (see {@link ApplyBatch}). */
+  apply(batch: ApplyBatch): Promise<ApplyResult>;
+  /** range serves a read at the applied revision. */
+  range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse>;
+  /** hashKV is etcd's HashKV at rev (0: current). */
+  hashKV(rev: number): Promise<HashResult>;
+  /** hash is etcd's Hash of the backend. */
+  hash(): Promise<number>;
+  /** status reports revisions, consistent index, sizes and the NOSPACE alarm. */
+  status(): Promise<EngineStatus>;
+  /** compacted resolves when the backend part of compactions up to rev is done. */
+  compacted(rev: number): Promise<void>;
+  /** disarmNoSpace turns the NOSPACE alarm off. */
+  disarmNoSpace(): Promise<void>;
+  /** defrag rewrites the backend without free pages (writes wait meanwhile). */
+  defrag(): Promise<DefragResult>;
+  /** snapshot writes a consistent copy of the backend to the file toFile. */
+  snapshot(toFile: string): Promise<void>;
+  /** restore replaces the backend with a snapshot file and reloads. */
+  restore(file: string): Promise<EngineStatus>;
+  /** close finishes queued work, closes the backend and stops the worker. */
+  close(): Promise<void>;
+}
+
+/** OpenEngineOptions configure {@link openEngine}. */
+export interface OpenEngineOptions extends EngineOptions {
+  /** inProcess runs the engine on this thread instead of a worker. */
+  readonly inProcess?: boolean;
+}
+
+/** openEngine opens the engine on the backend directory dir; see the module comment. */
+export async function openEngine(dir: string, options: OpenEngineOptions = {}): Promise<MvccEngine> {
+  const { inProcess, ...engineOptions } = options;
+  if (inProcess === true) return new LocalEngine(EngineCore.open(dir, engineOptions));
+  return WorkerEngine.start(dir, engineOptions);
+}
+
+/** LocalEngine runs an {@link EngineCore} on the calling thread. */
+export class LocalEngine implements MvccEngine {
+  /** Wraps an open core. */
+  constructor(private readonly core: EngineCore) {}
+  apply(batch: ApplyBatch): Promise<ApplyResult> {
+    return this.core.apply(batch);
+  }
+  range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
+    return this.core.range(request);
+  }
+  eventsSince(fromRevision: number, maxEvents: number, prevKv: boolean): Promise<EventsPage> {
+    return this.core.eventsSince(fromRevision, maxEvents, prevKv);
+  }
+  hashKV(rev: number): Promise<HashResult> {
+    return this.core.hashKV(rev);
+  }
+  hash(): Promise<number> {
+    return this.core.hash();
+  }
+  status(): Promise<EngineStatus> {
+    return this.core.status();
+  }
+  compacted(rev: number): Promise<void> {
+    return this.core.compacted(rev);
+  }
+  disarmNoSpace(): Promise<void> {
+    return this.core.disarmNoSpace();
+  }
+  defrag(): Promise<DefragResult> {
+    return this.core.defrag();
+  }
+  snapshot(toFile: string): Promise<void> {
+    return this.core.snapshot(toFile);
+  }
+  restore(file: string): Promise<EngineStatus> {
+    return this.core.restore(file);
+  }
+  close(): Promise<void> {
+    return this.core.close();
+  }
+}
+
+function spawnWorker(init: WorkerInit): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith(".ts")) return new Worker(new URL("./worker/engineWorker.js", here), { workerData: init });
+  // Running from source (tests under tsx): a worker does not inherit the main thread's
+  // loader hooks, so a small bootstrap registers tsx in the worker, then loads the entry.
+  const tsxApi = import.meta.resolve("tsx/esm/api");
+  const entry = new URL("./worker/engineWorker.ts", here).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: init, execArgv: [] });
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/** WorkerEngine runs the engine in a worker thread and talks to it by messages. */
+export class WorkerEngine implements MvccEngine {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: EngineRequest[] = [];
+  private nextId = 1;
+  private failure: Error | undefined;
+
+  private constructor(worker: Worker) {
+    this.worker = worker;
+    worker.on("message", (replies: EngineReply[]) => {
+      for (const r of replies) {
+        const p = this.pending.get(r.id);
+        if (p === undefined) continue;
+        this.pending.delete(r.id);
+        if (r.ok) p.resolve(r.value);
+        else p.reject(r.kind !== undefined ? (mvccErrorFromKind(r.kind) ?? new Error(r.message)) : new Error(r.message));
+      }
+    });
+    const fail = (error: Error): void => {
+      this.failure = error;
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", () => fail(new MvccError("closed")));
+  }
+
+  /** start spawns the worker and waits until it has opened the backend. */
+  static async start(dir: string, options: EngineOptions): Promise<WorkerEngine> {
+    const worker = spawnWorker({ dir, options });
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: { ready?: boolean; message?: string }): void => {
+        worker.off("error", reject);
+        if (m.ready === true) resolve();
+        else reject(new Error(m.message ?? "mvcc worker failed to start"));
+      };
+      worker.once("message", onMessage);
+      worker.once("error", reject);
+    });
+    return new WorkerEngine(worker);
+  }
+
+  /** threadId is the worker's thread ID (tests kill it to simulate a crash). */
+  get threadId(): number {
+    return this.worker.threadId;
+  }
+
+  /** terminate kills the worker at once, as a crash would (tests). */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private call<T>(method: EngineMethod, ...args: unknown[]): Promise<T> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      if (this.outbox.length === 0) queueMicrotask(() => this.worker.postMessage(this.outbox.splice(0)));
+      this.outbox.push({ id, method, args });
+    });
+  }
+
+  async apply(batch: ApplyBatch): Promise<ApplyResult> {
+    const wire = await this.call<Omit<ApplyResult, "results"> & { results: WireOpResult[] }>("apply", batch);
+    const results: OpResult[] = wire.results.map((r) => (r.ok ? (r as OpResult) : { ok: false, error: new MvccError(r.kind) }));
+    return { ...wire, results };
+  }
+  range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
+    return this.call("range", request);
+  }
+  eventsSince(fromRevision: number, maxEvents: number, prevKv: boolean): Promise<EventsPage> {
+    return this.call("eventsSince", fromRevision, maxEvents, prevKv);
+  }
+  hashKV(rev: number): Promise<HashResult> {
+    return this.call("hashKV", rev);
+  }
+  hash(): Promise<number> {
+    return this.call("hash");
+  }
+  status(): Promise<EngineStatus> {
+    return this.call("status");
+  }
+  compacted(rev: number): Promise<void> {
+    return this.call("compacted", rev);
+  }
+  disarmNoSpace(): Promise<void> {
+    return this.call("disarmNoSpace");
+  }
+  defrag(): Promise<DefragResult> {
+    return this.call("defrag");
+  }
+  snapshot(toFile: string): Promise<void> {
+    return this.call("snapshot", toFile);
+  }
+  restore(file: string): Promise<EngineStatus> {
+    return this.call("restore", file);
+  }
+  async close(): Promise<void> {
+    if (this.failure !== undefined) return;
+    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    await this.call("close");
+    await exited;
+  }
+}

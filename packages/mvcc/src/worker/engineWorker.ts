@@ -1,0 +1,97 @@
+/**
+ * The storage worker's entry point: it opens an {@link EngineCore} on `workerData.dir` and
+ * serves {@link EngineRequest}s (see `protocol.ts`) until closed. Not imported by anything:
+ * `MvccEngine` starts it as a worker.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { EngineCore } from "../EngineCore.js";
+import type { ApplyBatch, ApplyResult } from "../EngineCore.js";
+import { MvccError } from "../errors.js";
+import type { EngineReply, EngineRequest, WireOpResult, WorkerInit } from "./protocol.js";
+
+const port = parentPort;
+if (port === null) throw new Error("engineWorker must run as a worker thread");
+const init = workerData as WorkerInit;
+
+let engine: EngineCore;
+try {
+  engine = EngineCore.open(init.dir, init.options);
+  port.postMessage({ ready: true });
+} catch (error) {
+  port.postMessage({ ready: false, message: error instanceof Error ? error.message : String(error) });
+  throw error;
+}
+
+const outbox: EngineReply[] = [];
+const CLOSED = Symbol("closed");
+let flushScheduled = false;
+
+function reply(r: EngineReply): void {
+  outbox.push(r);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(() => {
+      flushScheduled = false;
+      port!.postMessage(outbox.splice(0));
+    });
+  }
+}
+
+function wireApplyResult(result: ApplyResult): unknown {
+  return {
+    ...result,
+    results: result.results.map((r): WireOpResult => (r.ok ? r : { ok: false, kind: r.error.kind })),
+  };
+}
+
+function call(request: EngineRequest): Promise<unknown> {
+  const a = request.args;
+  switch (request.method) {
+    case "apply":
+      return engine.apply(a[0] as ApplyBatch).then(wireApplyResult);
+    case "range":
+      return engine.range(a[0] as never);
+    case "eventsSince":
+      return engine.eventsSince(a[0] as number, a[1] as number, a[2] as boolean);
+    case "hashKV":
+      return engine.hashKV(a[0] as number);
+    case "hash":
+      return engine.hash();
+    case "status":
+      return engine.status();
+    case "disarmNoSpace":
+      return engine.disarmNoSpace();
+    case "defrag":
+      return engine.defrag();
+    case "snapshot":
+      return engine.snapshot(a[0] as string);
+    case "restore":
+      return engine.restore(a[0] as string);
+    case "compacted":
+      return engine.compacted(a[0] as number);
+    case "close":
+      return engine.close().then(() => {
+        // answer at once, then let the thread end
+        port!.postMessage([...outbox.splice(0), { id: request.id, ok: true, value: undefined }]);
+        port!.close();
+        return CLOSED;
+      });
+  }
+}
+
+port.on("message", (requests: EngineRequest[]) => {
+  for (const request of requests) {
+    call(request).then(
+      (value) => {
+        if (value !== CLOSED) reply({ id: request.id, ok: true, value });
+      },
+      (error: unknown) =>
+        reply({
+          id: request.id,
+          ok: false,
+          kind: error instanceof MvccError ? error.kind : undefined,
+          message: error instanceof Error ? error.message : String(error),
+        }),
+    );
+  }
+});

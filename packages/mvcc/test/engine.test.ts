@@ -1,0 +1,197 @@
+// The engine through its async API, in a worker thread as the server uses it: batches,
+// results, events, watch catch-up, compaction, quota, defrag, snapshot/restore.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { etcdserverpb } from "@etcd-ts/api";
+import { openEngine } from "../src/MvccEngine.js";
+import type { ApplyOp } from "../src/EngineCore.js";
+import { isMvccError } from "../src/errors.js";
+import { WatchableStore } from "../src/WatchableStore.js";
+import { b, tempDir } from "./support/util.js";
+
+const tmp = tempDir();
+after(() => tmp.cleanup());
+let n = 0;
+const dir = (): string => `${tmp.dir}/${n++}`;
+const put = (key: string, value: string): ApplyOp => ({ op: "put", request: etcdserverpb.PutRequest.create({ key: b(key), value: b(value) }) });
+const del = (key: string, end = ""): ApplyOp => ({ op: "deleteRange", request: etcdserverpb.DeleteRangeRequest.create({ key: b(key), rangeEnd: b(end) }) });
+
+describe("worker engine", () => {
+  it("applies a batch in one message and returns results, events, revision and consistent index", async () => {
+    const engine = await openEngine(dir());
+    try {
+      const result = await engine.apply({ index: 7, term: 2, ops: [put("a", "1"), put("b", "2"), del("a"), del("zz")] });
+      assert.equal(result.revision, 4);
+      assert.equal(result.consistentIndex, 7);
+      assert.deepEqual(result.results.map((r) => r.ok), [true, true, true, true]);
+      assert.deepEqual(result.events.map((e) => [e.type, Buffer.from(e.kv!.key).toString(), e.kv!.modRevision]), [[0, "a", 2], [0, "b", 3], [1, "a", 4]]);
+      const range = await engine.range(etcdserverpb.RangeRequest.create({ key: b("a"), rangeEnd: new Uint8Array([0]) }));
+      assert.deepEqual(range.kvs.map((kv) => Buffer.from(kv.key).toString()), ["b"]);
+      const old = await engine.range(etcdserverpb.RangeRequest.create({ key: b("a"), revision: 2 }));
+      assert.equal(Buffer.from(old.kvs[0]!.value).toString(), "1");
+      const status = await engine.status();
+      assert.deepEqual([status.revision, status.consistentIndex, status.term], [4, 7, 2]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("reopens at the last batch with its consistent index", async () => {
+    const d = dir();
+    let engine = await openEngine(d);
+    await engine.apply({ index: 10, term: 1, ops: [put("x", "1")] });
+    await engine.apply({ index: 11, term: 1, ops: [put("y", "1")] });
+    await engine.close();
+    engine = await openEngine(d);
+    const status = await engine.status();
+    assert.deepEqual([status.revision, status.consistentIndex], [3, 11]);
+    await engine.close();
+  });
+
+  it("compaction errors and the compacted read error cross the thread boundary typed", async () => {
+    const engine = await openEngine(dir(), { compactionPauseMs: 0 });
+    try {
+      await engine.apply({ index: 1, term: 1, ops: [put("k", "1"), put("k", "2"), put("k", "3")] });
+      const c = await engine.apply({ index: 2, term: 1, ops: [{ op: "compact", request: etcdserverpb.CompactionRequest.create({ revision: 3 }) }, { op: "compact", request: etcdserverpb.CompactionRequest.create({ revision: 3 }) }] });
+      assert.equal(c.results[0]!.ok, true);
+      assert.ok(!c.results[1]!.ok && c.results[1]!.error.kind === "compacted");
+      await engine.compacted(3);
+      await assert.rejects(engine.range(etcdserverpb.RangeRequest.create({ key: b("k"), revision: 2 })), (e) => isMvccError(e, "compacted"));
+      await assert.rejects(engine.hashKV(2), (e) => isMvccError(e, "compacted"));
+      const h = await engine.hashKV(0);
+      assert.equal(h.compactRev, 3);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe("watch through the engine", () => {
+  it("synced, unsynced catch-up, filters, prevKv, progress and compacted watchers", async () => {
+    const engine = await openEngine(dir(), { compactionPauseMs: 0 });
+    try {
+      const first = await engine.apply({ index: 1, term: 1, ops: [put("a", "1"), put("b", "1"), put("a", "2")] });
+      const watchable = new WatchableStore(engine, { revision: first.revision, compactRevision: first.compactRevision });
+      const stream = watchable.newStream();
+      const live = stream.watch(b("a"), undefined, { prevKv: true });
+      const history = stream.watch(b("a"), b("c"), { startRevision: 2, filters: [1] });
+      // catch-up of the history watcher: revisions 2..4
+      const caught = await stream.next();
+      assert.equal(caught?.watchId, history);
+      assert.deepEqual(caught?.events.map((e) => e.kv!.modRevision), [2, 3, 4]);
+      const second = await engine.apply({ index: 2, term: 1, ops: [put("a", "3"), del("b")], prevKv: watchable.needsPrevKv });
+      watchable.notify(second.revision, second.events);
+      const r1 = await stream.next();
+      const r2 = await stream.next();
+      const byId = new Map([r1, r2].map((r) => [r!.watchId, r!]));
+      const liveResp = byId.get(live)!;
+      assert.deepEqual(liveResp.events.map((e) => [e.type, e.kv!.modRevision, Buffer.from(e.prevKv!.value).toString()]), [[0, 5, "2"]]);
+      const histResp = byId.get(history)!;
+      assert.deepEqual(histResp.events.map((e) => e.type), [0], "the delete of b is filtered out");
+      assert.equal(stream.requestProgress(live), true);
+      assert.deepEqual(await stream.next(), { watchId: live, events: [], revision: 6, compactRevision: 0 });
+      // compact, then a watcher from before the compaction learns the compact revision
+      const c = await engine.apply({ index: 3, term: 1, ops: [{ op: "compact", request: etcdserverpb.CompactionRequest.create({ revision: 5 }) }] });
+      watchable.notify(c.revision, c.events, c.compactRevision);
+      const old = stream.watch(b("a"), undefined, { startRevision: 2 });
+      const compacted = await stream.next();
+      assert.deepEqual([compacted?.watchId, compacted?.compactRevision], [old, 5]);
+      stream.close();
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("a slow consumer becomes a victim and then catches up without losing events", async () => {
+    const engine = await openEngine(dir(), { inProcess: true });
+    try {
+      const watchable = new WatchableStore(engine, { revision: 1, compactRevision: -1, bufferSize: 2 });
+      const stream = watchable.newStream();
+      stream.watch(b("k"), undefined);
+      for (let i = 0; i < 10; i++) {
+        const r = await engine.apply({ index: i + 1, term: 1, ops: [put("k", String(i))] });
+        watchable.notify(r.revision, r.events);
+      }
+      assert.equal(watchable.stats().victims, 1);
+      const seen: number[] = [];
+      while (seen.length < 10) {
+        const resp = await stream.next();
+        seen.push(...resp!.events.map((e) => e.kv!.modRevision));
+      }
+      assert.deepEqual(seen, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      stream.close();
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe("quota, defrag, snapshot", () => {
+  it("fills to NOSPACE; deletes, compaction and defrag still work; disarm lets writes in again", async () => {
+    const engine = await openEngine(dir(), { quotaBytes: 256 * 1024, compactionPauseMs: 0 });
+    try {
+      const value = "v".repeat(4000);
+      let index = 0;
+      let noSpace = false;
+      for (let i = 0; i < 200 && !noSpace; i++) {
+        const r = await engine.apply({ index: ++index, term: 1, ops: [put(`key${i}`, value)] });
+        noSpace = r.noSpace;
+        if (noSpace) assert.ok(!r.results[0]!.ok && r.results[0]!.error.kind === "noSpace");
+      }
+      assert.ok(noSpace, "the quota was reached");
+      const refused = await engine.apply({ index: ++index, term: 1, ops: [put("more", "x")] });
+      assert.ok(!refused.results[0]!.ok && refused.results[0]!.error.toApiError().message === "etcdserver: mvcc: database space exceeded");
+      const cleared = await engine.apply({ index: ++index, term: 1, ops: [del("key", "kez")] });
+      assert.ok(cleared.results[0]!.ok);
+      await engine.apply({ index: ++index, term: 1, ops: [{ op: "compact", request: etcdserverpb.CompactionRequest.create({ revision: cleared.revision }) }] });
+      await engine.compacted(cleared.revision);
+      const defrag = await engine.defrag();
+      assert.ok(defrag.after.size < defrag.before.size, `defrag shrinks: ${JSON.stringify(defrag)}`);
+      await engine.disarmNoSpace();
+      const ok = await engine.apply({ index: ++index, term: 1, ops: [put("again", "x")] });
+      assert.ok(ok.results[0]!.ok);
+      assert.equal(ok.noSpace, false);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("defrag and compaction under concurrent writes lose nothing", async () => {
+    const engine = await openEngine(dir(), { compactionPauseMs: 0, compactionBatchLimit: 50 });
+    try {
+      let index = 0;
+      const writes: Promise<unknown>[] = [];
+      for (let i = 0; i < 300; i++) writes.push(engine.apply({ index: ++index, term: 1, ops: [put(`k${i % 20}`, String(i))] }));
+      writes.push(engine.apply({ index: ++index, term: 1, ops: [{ op: "compact", request: etcdserverpb.CompactionRequest.create({ revision: 200 }) }] }));
+      for (let i = 300; i < 400; i++) {
+        writes.push(engine.apply({ index: ++index, term: 1, ops: [put(`k${i % 20}`, String(i))] }));
+        if (i === 350) writes.push(engine.defrag());
+      }
+      await Promise.all(writes);
+      await engine.compacted(200);
+      const status = await engine.status();
+      assert.equal(status.revision, 401);
+      const all = await engine.range(etcdserverpb.RangeRequest.create({ key: b("k"), rangeEnd: b("l") }));
+      assert.equal(all.count, 20);
+      assert.deepEqual(all.kvs.map((kv) => Number(Buffer.from(kv.value).toString())).sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => 380 + i));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("a snapshot restores into another engine with the same hash", async () => {
+    const source = await openEngine(dir());
+    const target = await openEngine(dir());
+    try {
+      await source.apply({ index: 5, term: 3, ops: [put("a", "1"), put("b", "2"), del("a")] });
+      const file = `${tmp.dir}/snap-${n++}.mdb`;
+      await source.snapshot(file);
+      const restored = await target.restore(file);
+      assert.deepEqual([restored.revision, restored.consistentIndex, restored.term], [4, 5, 3]);
+      assert.deepEqual(await target.hashKV(0), await source.hashKV(0));
+    } finally {
+      await source.close();
+      await target.close();
+    }
+  });
+});
