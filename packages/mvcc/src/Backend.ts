@@ -128,6 +128,13 @@ export class Backend {
     db.putSync(key, value as Buffer);
   }
 
+  /** entries lists a bucket's key/value pairs in key order (copies, safe to keep). */
+  entries(db: BackendDatabase): { key: Uint8Array; value: Uint8Array }[] {
+    const out: { key: Uint8Array; value: Uint8Array }[] = [];
+    for (const { key, value } of db.getRange({})) out.push({ key: Uint8Array.from(key as Buffer), value: Uint8Array.from(value as Buffer) });
+    return out;
+  }
+
   /** remove deletes one key; call inside {@link transact} to share a commit. */
   remove(db: BackendDatabase, key: Buffer): void {
     db.removeSync(key);

@@ -44,7 +44,28 @@ export interface ApplyBatch {
   readonly ops: readonly ApplyOp[];
   /** prevKv asks for prevKv in the returned events (some watcher wants it). */
   readonly prevKv?: boolean;
+  /**
+   * writes are other stores' changes (lease, auth, members, ...) committed in the same LMDB
+   * transaction as the ops and the consistent index, after the ops.
+   */
+  readonly writes?: readonly BucketWrite[];
 }
+
+/** BucketWrite sets (`value`) or deletes (`value: null`) one key of a named bucket. */
+export interface BucketWrite {
+  readonly bucket: string;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | null;
+}
+
+/** BucketEntry is one key/value pair read from a bucket. */
+export interface BucketEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+/** Buckets the engine owns; other stores may not write them through {@link BucketWrite}. */
+const ENGINE_BUCKETS = new Set(["key", "meta", "alarm"]);
 
 /** OpResult is one request's outcome: a response, or the error etcd would return. */
 export type OpResult =
@@ -160,6 +181,11 @@ export class EngineCore {
     return this.serial(() => this.applySync(batch));
   }
 
+  /** readBucket returns every key/value of another store's bucket, in key order (for restores on open). */
+  readBucket(bucket: string): Promise<BucketEntry[]> {
+    return this.serial(() => this.backend.entries(this.backend.bucket(bucket)));
+  }
+
   /** applySync is {@link apply} without queueing (only when nothing else is in flight). */
   applySync(batch: ApplyBatch): ApplyResult {
     const results: OpResult[] = [];
@@ -178,6 +204,13 @@ export class EngineCore {
           if (!(error instanceof MvccError)) throw error;
           results.push({ ok: false, error });
         }
+      }
+      for (const write of batch.writes ?? []) {
+        if (ENGINE_BUCKETS.has(write.bucket)) throw new Error(`mvcc: bucket ${write.bucket} belongs to the engine`);
+        const db = this.backend.bucket(write.bucket);
+        const key = Buffer.from(write.key.buffer, write.key.byteOffset, write.key.byteLength);
+        if (write.value === null) this.backend.remove(db, key);
+        else this.backend.put(db, key, write.value);
       }
       if (raiseAlarm && !this.noSpace) this.backend.put(this.backend.bucket("alarm"), NOSPACE_KEY, Buffer.from([1]));
       if (batch.index > 0) this.store.saveConsistentIndex(batch.index, batch.term);

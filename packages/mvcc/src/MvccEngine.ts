@@ -27,7 +27,7 @@ import { Worker } from "node:worker_threads";
 import type { etcdserverpb } from "@etcd-ts/api";
 import type { DefragResult } from "./Backend.js";
 import { EngineCore } from "./EngineCore.js";
-import type { ApplyBatch, ApplyResult, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
+import type { ApplyBatch, ApplyResult, BucketEntry, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
 import { MvccError, mvccErrorFromKind } from "./errors.js";
 import type { HashResult } from "./KVStore.js";
 import type { EventsPage, WatchSource } from "./WatchableStore.js";
@@ -39,6 +39,8 @@ export interface MvccEngine extends WatchSource {
   apply(batch: ApplyBatch): Promise<ApplyResult>;
   /** range serves a read at the applied revision. */
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse>;
+  /** readBucket lists another store's bucket (lease, auth, members, ...) in key order. */
+  readBucket(bucket: string): Promise<BucketEntry[]>;
   /** hashKV is etcd's HashKV at rev (0: current). */
   hashKV(rev: number): Promise<HashResult>;
   /** hash is etcd's Hash of the backend. */
@@ -81,6 +83,9 @@ export class LocalEngine implements MvccEngine {
   }
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
     return this.core.range(request);
+  }
+  readBucket(bucket: string): Promise<BucketEntry[]> {
+    return this.core.readBucket(bucket);
   }
   eventsSince(fromRevision: number, maxEvents: number, prevKv: boolean): Promise<EventsPage> {
     return this.core.eventsSince(fromRevision, maxEvents, prevKv);
@@ -200,6 +205,9 @@ export class WorkerEngine implements MvccEngine {
   }
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
     return this.call("range", request);
+  }
+  readBucket(bucket: string): Promise<BucketEntry[]> {
+    return this.call("readBucket", bucket);
   }
   eventsSince(fromRevision: number, maxEvents: number, prevKv: boolean): Promise<EventsPage> {
     return this.call("eventsSince", fromRevision, maxEvents, prevKv);

@@ -11,7 +11,7 @@
 export { openEngine, LocalEngine, WorkerEngine } from "./MvccEngine.js";
 export type { MvccEngine, OpenEngineOptions } from "./MvccEngine.js";
 export { EngineCore } from "./EngineCore.js";
-export type { ApplyBatch, ApplyOp, ApplyResponse, ApplyResult, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
+export type { ApplyBatch, ApplyOp, ApplyResponse, ApplyResult, BucketEntry, BucketWrite, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
 export { WatchableStore, WatchStream } from "./WatchableStore.js";
 export type { EventsPage, WatchFilter, WatchOptions, WatchResponse, WatchSource, WatchableStoreOptions } from "./WatchableStore.js";
 export { Applier, applyDeleteRange, applyPut, applyRange, checkTxnRequest } from "./Applier.js";

@@ -195,3 +195,31 @@ describe("quota, defrag, snapshot", () => {
     }
   });
 });
+
+describe("other stores' buckets", () => {
+  it("bucket writes commit with the batch and read back after reopening", async () => {
+    const { dir, cleanup } = tempDir();
+    after(cleanup);
+    const engine = await openEngine(dir);
+    const key = (s: string): Uint8Array => new TextEncoder().encode(s);
+    await engine.apply({
+      index: 1,
+      term: 1,
+      ops: [{ op: "put", request: etcdserverpb.PutRequest.create({ key: key("k"), value: key("v") }) }],
+      writes: [
+        { bucket: "lease", key: key("b"), value: key("2") },
+        { bucket: "lease", key: key("a"), value: key("1") },
+        { bucket: "members", key: key("m"), value: key("x") },
+      ],
+    });
+    await engine.apply({ index: 2, term: 1, ops: [], writes: [{ bucket: "lease", key: key("b"), value: null }] });
+    await assert.rejects(engine.apply({ index: 3, term: 1, ops: [], writes: [{ bucket: "key", key: key("z"), value: key("z") }] }));
+    await engine.close();
+    const reopened = await openEngine(dir);
+    const lease = await reopened.readBucket("lease");
+    assert.deepEqual(lease.map((e) => [new TextDecoder().decode(e.key), new TextDecoder().decode(e.value)]), [["a", "1"]]);
+    assert.equal((await reopened.readBucket("members")).length, 1);
+    assert.equal((await reopened.status()).consistentIndex, 2);
+    await reopened.close();
+  });
+});

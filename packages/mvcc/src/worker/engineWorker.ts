@@ -51,6 +51,8 @@ function call(request: EngineRequest): Promise<unknown> {
       return engine.apply(a[0] as ApplyBatch).then(wireApplyResult);
     case "range":
       return engine.range(a[0] as never);
+    case "readBucket":
+      return engine.readBucket(a[0] as string);
     case "eventsSince":
       return engine.eventsSince(a[0] as number, a[1] as number, a[2] as boolean);
     case "hashKV":
