@@ -128,6 +128,13 @@ export class Backend {
     db.putSync(key, value as Buffer);
   }
 
+  /** sync makes every commit so far durable (fsync), whatever the `sync` option. */
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      (this.env as unknown as { sync(cb: (error?: Error) => void): void }).sync((error) => (error ? reject(error) : resolve()));
+    });
+  }
+
   /** entries lists a bucket's key/value pairs in key order (copies, safe to keep). */
   entries(db: BackendDatabase): { key: Uint8Array; value: Uint8Array }[] {
     const out: { key: Uint8Array; value: Uint8Array }[] = [];

@@ -181,6 +181,11 @@ export class EngineCore {
     return this.serial(() => this.applySync(batch));
   }
 
+  /** sync makes every applied batch durable: call before dropping WAL entries it covers. */
+  sync(): Promise<void> {
+    return this.serial(() => this.backend.sync());
+  }
+
   /** readBucket returns every key/value of another store's bucket, in key order (for restores on open). */
   readBucket(bucket: string): Promise<BucketEntry[]> {
     return this.serial(() => this.backend.entries(this.backend.bucket(bucket)));

@@ -41,6 +41,8 @@ export interface MvccEngine extends WatchSource {
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse>;
   /** readBucket lists another store's bucket (lease, auth, members, ...) in key order. */
   readBucket(bucket: string): Promise<BucketEntry[]>;
+  /** sync makes every applied batch durable (fsync); the WAL may then drop what it covers. */
+  sync(): Promise<void>;
   /** hashKV is etcd's HashKV at rev (0: current). */
   hashKV(rev: number): Promise<HashResult>;
   /** hash is etcd's Hash of the backend. */
@@ -86,6 +88,9 @@ export class LocalEngine implements MvccEngine {
   }
   readBucket(bucket: string): Promise<BucketEntry[]> {
     return this.core.readBucket(bucket);
+  }
+  sync(): Promise<void> {
+    return this.core.sync();
   }
   eventsSince(fromRevision: number, maxEvents: number, prevKv: boolean): Promise<EventsPage> {
     return this.core.eventsSince(fromRevision, maxEvents, prevKv);
@@ -208,6 +213,9 @@ export class WorkerEngine implements MvccEngine {
   }
   readBucket(bucket: string): Promise<BucketEntry[]> {
     return this.call("readBucket", bucket);
+  }
+  sync(): Promise<void> {
+    return this.call("sync");
   }
   eventsSince(fromRevision: number, maxEvents: number, prevKv: boolean): Promise<EventsPage> {
     return this.call("eventsSince", fromRevision, maxEvents, prevKv);

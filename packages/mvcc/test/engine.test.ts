@@ -214,6 +214,7 @@ describe("other stores' buckets", () => {
     });
     await engine.apply({ index: 2, term: 1, ops: [], writes: [{ bucket: "lease", key: key("b"), value: null }] });
     await assert.rejects(engine.apply({ index: 3, term: 1, ops: [], writes: [{ bucket: "key", key: key("z"), value: key("z") }] }));
+    await engine.sync();
     await engine.close();
     const reopened = await openEngine(dir);
     const lease = await reopened.readBucket("lease");

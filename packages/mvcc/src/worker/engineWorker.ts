@@ -53,6 +53,8 @@ function call(request: EngineRequest): Promise<unknown> {
       return engine.range(a[0] as never);
     case "readBucket":
       return engine.readBucket(a[0] as string);
+    case "sync":
+      return engine.sync();
     case "eventsSince":
       return engine.eventsSince(a[0] as number, a[1] as number, a[2] as boolean);
     case "hashKV":

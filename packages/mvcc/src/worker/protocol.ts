@@ -15,6 +15,7 @@ export type EngineMethod =
   | "apply"
   | "range"
   | "readBucket"
+  | "sync"
   | "eventsSince"
   | "hashKV"
   | "hash"
