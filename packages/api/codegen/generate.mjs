@@ -55,7 +55,7 @@ const LONGS = {
 
 /** lowerCamelCase of a proto field name, as protobuf's JSON names do. */
 function camel(name) {
-  return name.replace(/_([a-z0-9])/g, (_m, c) => c.toUpperCase());
+  return name.replace(/_([a-zA-Z0-9])/g, (_m, c) => c.toUpperCase());
 }
 /** lowerCamelCase of a method name: grpc-js's key for it. */
 function lowerFirst(name) {

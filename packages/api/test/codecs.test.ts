@@ -20,8 +20,11 @@ function protoFiles(dir: string): string[] {
 
 const root = new protobuf.Root();
 root.resolvePath = (_origin, target) => join(protoRoot, target);
-root.loadSync(protoFiles(protoRoot), { keepCase: false });
+root.loadSync(protoFiles(protoRoot), { keepCase: true });
 root.resolveAll();
+
+/** protobuf's JSON name of a field (lowerCamelCase: any character after "_" capitalized), as our generator names fields. */
+const jsonName = (name: string): string => name.replace(/_([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
 
 /** Our codec for a protobuf type, found through the package namespaces of the index. */
 function ourCodec(type: protobuf.Type): MessageCodec<unknown> {
@@ -88,12 +91,12 @@ function randomMessage(type: protobuf.Type, depth: number): Record<string, unkno
     if (rand() < 0.25) continue;
     const member = pick(oneof.fieldsArray);
     if (depth > 3 && member.resolvedType instanceof protobuf.Type) continue;
-    out[oneof.name] = { $case: member.name, [member.name]: value(member) };
+    out[jsonName(oneof.name)] = { $case: jsonName(member.name), [jsonName(member.name)]: value(member) };
   }
   for (const field of type.fieldsArray) {
     if (field.partOf || rand() < 0.2) continue;
     if (depth > 3 && field.resolvedType instanceof protobuf.Type) continue;
-    out[field.name] = field.repeated ? Array.from({ length: Math.floor(rand() * 3) }, () => value(field)) : value(field);
+    out[jsonName(field.name)] = field.repeated ? Array.from({ length: Math.floor(rand() * 3) }, () => value(field)) : value(field);
   }
   return out;
 }
@@ -110,7 +113,7 @@ function normalize(value: unknown): unknown {
       if (v && typeof v === "object" && "$case" in v) {
         const c = (v as { $case: string }).$case;
         out[c] = normalize((v as Record<string, unknown>)[c]);
-      } else out[key] = normalize(v);
+      } else out[jsonName(key)] = normalize(v);
     }
     return out;
   }

@@ -2129,7 +2129,7 @@ export interface LeaseCheckpoint {
   /** ID = 1 */
   ID: bigint;
   /** remaining_TTL = 2 */
-  remaining_TTL: number;
+  remainingTTL: number;
 }
 
 /** LeaseCheckpoint encodes, decodes and creates `etcdserverpb.LeaseCheckpoint` messages. */
@@ -2138,7 +2138,7 @@ export const LeaseCheckpoint: MessageCodec<LeaseCheckpoint> & { mergeFrom(m: Lea
   create(init?: PartialMessage<LeaseCheckpoint>): LeaseCheckpoint {
     return {
     ID: init?.ID ?? 0n,
-    remaining_TTL: init?.remaining_TTL ?? 0,
+    remainingTTL: init?.remainingTTL ?? 0,
     };
   },
   encode(message: PartialMessage<LeaseCheckpoint>): Uint8Array {
@@ -2146,7 +2146,7 @@ export const LeaseCheckpoint: MessageCodec<LeaseCheckpoint> & { mergeFrom(m: Lea
   },
   encodeTo(m: PartialMessage<LeaseCheckpoint>, w: ProtoWriter): void {
     if (m.ID !== undefined && m.ID !== 0n) { w.uint32(8); w.int64Bigint(m.ID); }
-    if (m.remaining_TTL !== undefined && m.remaining_TTL !== 0) { w.uint32(16); w.int64Number(m.remaining_TTL); }
+    if (m.remainingTTL !== undefined && m.remainingTTL !== 0) { w.uint32(16); w.int64Number(m.remainingTTL); }
   },
   decode(bytes: Uint8Array): LeaseCheckpoint {
     return decodeMessage(bytes, LeaseCheckpoint.decodeFrom);
@@ -2154,7 +2154,7 @@ export const LeaseCheckpoint: MessageCodec<LeaseCheckpoint> & { mergeFrom(m: Lea
   decodeFrom(r: ProtoReader, end: number): LeaseCheckpoint {
     const m: LeaseCheckpoint = {
     ID: 0n,
-    remaining_TTL: 0,
+    remainingTTL: 0,
     };
     return LeaseCheckpoint.mergeFrom(m, r, end);
   },
@@ -2169,7 +2169,7 @@ export const LeaseCheckpoint: MessageCodec<LeaseCheckpoint> & { mergeFrom(m: Lea
           break;
         case 2:
           if (wire !== 0) throw ProtoReader.wrongType(2, wire);
-          m.remaining_TTL = r.int64Number();
+          m.remainingTTL = r.int64Number();
           break;
         default:
           if ((tag >>> 3) === 0) throw new ProtoDecodeError("field number 0");
