@@ -15,3 +15,10 @@ export { MessageFramer, frameMessage, FRAME_HEADER_SIZE } from "./grpc/MessageFr
 export type { FramedMessage } from "./grpc/MessageFramer.js";
 export { ClientListener } from "./transport/ClientListener.js";
 export type { ClientListenerOptions, Http1Handler } from "./transport/ClientListener.js";
+export { defaultConfig, parseInitialCluster, DEFAULT_QUOTA_BYTES } from "./config/EtcdConfig.js";
+export type { EtcdConfig } from "./config/EtcdConfig.js";
+export { startEtcd } from "./embed/startEtcd.js";
+export type { Etcd } from "./embed/startEtcd.js";
+export { EtcdServer } from "./etcdserver/EtcdServer.js";
+export { computeClusterId, computeMemberId, idHex } from "./membership/ids.js";
+export type { Member } from "./membership/Member.js";

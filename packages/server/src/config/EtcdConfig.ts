@@ -1,0 +1,77 @@
+/**
+ * EtcdConfig: a member's configuration — the daemon's flags as a typed object, with etcd's
+ * names (camelCased) and etcd's defaults.
+ */
+
+/** EtcdConfig is everything a member is started with. */
+export interface EtcdConfig {
+  /** name of this member (`--name`, default "default"). */
+  readonly name: string;
+  /** dataDir (`--data-dir`, default `${name}.etcd`). */
+  readonly dataDir: string;
+  /** walDir (`--wal-dir`): the WAL outside the data dir, if set. */
+  readonly walDir?: string | undefined;
+  readonly listenClientUrls: readonly string[];
+  readonly advertiseClientUrls: readonly string[];
+  readonly listenPeerUrls: readonly string[];
+  readonly initialAdvertisePeerUrls: readonly string[];
+  /** initialCluster: `name=peerURL,...`. */
+  readonly initialCluster: string;
+  readonly initialClusterState: "new" | "existing";
+  readonly initialClusterToken: string;
+  /** snapshotCount: applied entries between raft snapshots. */
+  readonly snapshotCount: number;
+  /** heartbeatInterval in ms. */
+  readonly heartbeatInterval: number;
+  /** electionTimeout in ms. */
+  readonly electionTimeout: number;
+  /** quotaBackendBytes: 0 means etcd's default, 2 GiB. */
+  readonly quotaBackendBytes: number;
+  readonly maxRequestBytes: number;
+  readonly maxTxnOps: number;
+  readonly autoCompactionMode: "periodic" | "revision";
+  /** autoCompactionRetention: "0" disables; periodic takes hours or a duration ("1h", "30m"). */
+  readonly autoCompactionRetention: string;
+}
+
+/** DEFAULT_QUOTA_BYTES is etcd's default backend quota: 2 GiB. */
+export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** defaultConfig returns etcd's defaults, with the given fields over them. */
+export function defaultConfig(overrides: Partial<EtcdConfig> = {}): EtcdConfig {
+  const name = overrides.name ?? "default";
+  const listenPeerUrls = overrides.listenPeerUrls ?? ["http://localhost:2380"];
+  const initialAdvertisePeerUrls = overrides.initialAdvertisePeerUrls ?? ["http://localhost:2380"];
+  return {
+    name,
+    dataDir: `${name}.etcd`,
+    listenClientUrls: ["http://localhost:2379"],
+    advertiseClientUrls: ["http://localhost:2379"],
+    listenPeerUrls,
+    initialAdvertisePeerUrls,
+    initialCluster: initialAdvertisePeerUrls.map((url) => `${name}=${url}`).join(","),
+    initialClusterState: "new",
+    initialClusterToken: "etcd-cluster",
+    snapshotCount: 100_000,
+    heartbeatInterval: 100,
+    electionTimeout: 1000,
+    quotaBackendBytes: 0,
+    maxRequestBytes: 1.5 * 1024 * 1024,
+    maxTxnOps: 128,
+    autoCompactionMode: "periodic",
+    autoCompactionRetention: "0",
+    ...overrides,
+  };
+}
+
+/** parseInitialCluster reads `name=url,name=url2,...` into name → peer URLs. */
+export function parseInitialCluster(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw new Error(`invalid initial cluster entry ${JSON.stringify(part)}`);
+    const name = part.slice(0, eq);
+    out.set(name, [...(out.get(name) ?? []), part.slice(eq + 1)]);
+  }
+  return out;
+}

@@ -1,0 +1,235 @@
+/**
+ * Applier: applies committed raft entries to the member's state — the MVCC engine, the
+ * lessor, the membership — and hands every outcome to the request's proposer.
+ *
+ * Data flow per call (one raft Ready's committed entries, in order):
+ *   entries ─► decode ─► KV requests become ops of ONE engine batch (one LMDB transaction,
+ *   with the consistent index and the lease/members bucket writes) ─► results by request ID
+ *   ─► watch events to the watchable store ─► lease key attachments from the events.
+ * Lease grants, checkpoints and conf changes act on the lessor / raft directly in entry
+ * order. A lease revoke first flushes the ops before it (so keys they attach are known), then
+ * deletes its keys in one revision. Entries at or below the consistent index were applied
+ * before a restart and are skipped — except conf changes, which raft must see again to
+ * rebuild its configuration.
+ */
+import {
+  LeaseNotFoundError,
+  NoSpaceError,
+  etcdserverpb as pb,
+  type EtcdError,
+  type mvccpb,
+  type PartialMessage,
+} from "@etcd-ts/api";
+import { NO_LEASE, type Lessor } from "@etcd-ts/lease";
+import type { ApplyOp, BucketWrite, MvccEngine, WatchableStore } from "@etcd-ts/mvcc";
+import { ConfChangeType, EntryType, decodeConfChange, decodeConfChangeV2, type ConfChangeV2, type Entry, type RawNode, asConfChangeV2 } from "@etcd-ts/raft";
+import { decodeMember, encodeMember, memberKey, type Member } from "../membership/Member.js";
+import type { ApplyOutcome } from "./ApplyOutcome.js";
+import { decodeInternalRequest, type InternalRequest } from "./InternalRequest.js";
+import { leaseWrites } from "./leaseRecords.js";
+import type { Wait } from "./Wait.js";
+
+/** MEMBERS_BUCKET holds the cluster's members. */
+export const MEMBERS_BUCKET = "members";
+
+/** ApplierHost is what the applier needs of its server. */
+export interface ApplierHost {
+  readonly engine: MvccEngine;
+  readonly watchable: WatchableStore;
+  readonly lessor: Lessor;
+  readonly node: RawNode;
+  readonly wait: Wait<ApplyOutcome>;
+  readonly members: Map<bigint, Member>;
+  /** alarms active on this member (NOSPACE blocks puts, as etcd's capped applier). */
+  readonly noSpace: () => boolean;
+  /** onNoSpace: the engine ran over its quota while applying. */
+  onNoSpace(): void;
+  /** header builds a response header at a revision. */
+  header(revision: number): pb.ResponseHeader;
+  /** consistentIndex is the last raft index the backend has applied. */
+  consistentIndex: number;
+  /** onApplied reports the applied index after each flush. */
+  onApplied(index: number): void;
+  /** onAlarm applies an Alarm request and returns its response. */
+  applyAlarm(request: pb.AlarmRequest): PartialMessage<pb.AlarmResponse>;
+}
+
+type Pending =
+  | { readonly kind: "op"; readonly id: bigint; readonly map: (response: unknown) => unknown }
+  | { readonly kind: "done"; readonly id: bigint; readonly outcome: ApplyOutcome | ((revision: number) => ApplyOutcome) };
+
+/** Applier applies committed entries for one server. */
+export class Applier {
+  private ops: ApplyOp[] = [];
+  private pending: Pending[] = [];
+  private writes: BucketWrite[] = [];
+  private lastIndex = 0;
+  private lastTerm = 0;
+
+  constructor(private readonly host: ApplierHost) {}
+
+  /** apply applies one Ready's committed entries, in order. */
+  async apply(entries: readonly Entry[]): Promise<void> {
+    for (const entry of entries) {
+      const replayed = entry.index <= this.host.consistentIndex;
+      if (entry.type === EntryType.EntryConfChange || entry.type === EntryType.EntryConfChangeV2) {
+        this.applyConfChange(entry, replayed);
+      } else if (!replayed && entry.data.length > 0) {
+        const request = decodeInternalRequest(entry.data);
+        if (request.kind === "leaseRevoke" && this.ops.length > 0) await this.flush();
+        this.applyRequest(request);
+      }
+      if (!replayed) {
+        this.lastIndex = entry.index;
+        this.lastTerm = entry.term;
+      }
+    }
+    await this.flush();
+  }
+
+  private applyConfChange(entry: Entry, replayed: boolean): void {
+    const cc: ConfChangeV2 =
+      entry.type === EntryType.EntryConfChange ? asConfChangeV2(decodeConfChange(entry.data)) : decodeConfChangeV2(entry.data);
+    this.host.node.applyConfChange(cc);
+    for (const change of cc.changes) {
+      if (change.type === ConfChangeType.ConfChangeRemoveNode) {
+        this.host.members.delete(change.nodeId);
+        if (!replayed) this.writes.push({ bucket: MEMBERS_BUCKET, key: memberKey(change.nodeId), value: null });
+        continue;
+      }
+      const existing = this.host.members.get(change.nodeId);
+      const member: Member =
+        cc.context.length > 0 ? decodeMember(cc.context) : (existing ?? { id: change.nodeId, name: "", peerURLs: [], clientURLs: [], isLearner: false });
+      const updated = { ...member, id: change.nodeId, isLearner: change.type === ConfChangeType.ConfChangeAddLearnerNode };
+      this.host.members.set(change.nodeId, updated);
+      if (!replayed) this.writes.push({ bucket: MEMBERS_BUCKET, key: memberKey(change.nodeId), value: encodeMember(updated) });
+    }
+  }
+
+  private applyRequest(request: InternalRequest): void {
+    const { lessor } = this.host;
+    switch (request.kind) {
+      case "put": {
+        if (this.host.noSpace()) return this.fail(request.id, new NoSpaceError());
+        const lease = request.request.lease;
+        if (lease !== NO_LEASE && !lessor.has(lease)) return this.fail(request.id, new LeaseNotFoundError());
+        return this.op(request.id, { op: "put", request: request.request });
+      }
+      case "deleteRange":
+        return this.op(request.id, { op: "deleteRange", request: request.request });
+      case "txn": {
+        if (this.host.noSpace() && txnHasPut(request.request)) return this.fail(request.id, new NoSpaceError());
+        if (!txnLeasesExist(request.request, (id) => lessor.has(id))) return this.fail(request.id, new LeaseNotFoundError());
+        return this.op(request.id, { op: "txn", request: request.request });
+      }
+      case "compact":
+        return this.op(request.id, { op: "compact", request: request.request });
+      case "leaseGrant": {
+        try {
+          const lease = lessor.grant(request.request.ID, request.request.TTL);
+          this.done(request.id, (revision) => ({ ok: true, response: pb.LeaseGrantResponse.create({ header: this.host.header(revision), ID: lease.id, TTL: lease.ttl }) }));
+        } catch (error) {
+          this.fail(request.id, error as EtcdError);
+        }
+        return;
+      }
+      case "leaseRevoke": {
+        let keys: Uint8Array[];
+        try {
+          keys = lessor.revoke(request.request.ID);
+        } catch (error) {
+          return this.fail(request.id, error as EtcdError);
+        }
+        const respond = (revision: number): unknown => pb.LeaseRevokeResponse.create({ header: this.host.header(revision) });
+        if (keys.length === 0) return this.done(request.id, (revision) => ({ ok: true, response: respond(revision) }));
+        const txn = pb.TxnRequest.create({ success: keys.map((key) => ({ request: { $case: "requestDeleteRange", requestDeleteRange: { key } } })) });
+        this.ops.push({ op: "txn", request: txn });
+        this.pending.push({ kind: "op", id: request.id, map: (response) => respond((response as pb.TxnResponse).header?.revision ?? 0) });
+        return;
+      }
+      case "leaseCheckpoint":
+        for (const checkpoint of request.request.checkpoints) lessor.checkpoint(checkpoint.ID, checkpoint.remainingTTL);
+        return this.done(request.id, (revision) => ({ ok: true, response: pb.LeaseCheckpointResponse.create({ header: this.host.header(revision) }) }));
+      case "alarm": {
+        const response = this.host.applyAlarm(request.request);
+        return this.done(request.id, (revision) => ({ ok: true, response: pb.AlarmResponse.create({ ...response, header: this.host.header(revision) }) }));
+      }
+    }
+  }
+
+  private op(id: bigint, op: ApplyOp): void {
+    this.ops.push(op);
+    this.pending.push({ kind: "op", id, map: (response) => response });
+  }
+
+  private done(id: bigint, outcome: ApplyOutcome | ((revision: number) => ApplyOutcome)): void {
+    this.pending.push({ kind: "done", id, outcome });
+  }
+
+  private fail(id: bigint, error: EtcdError): void {
+    this.pending.push({ kind: "done", id, outcome: { ok: false, error } });
+  }
+
+  /** Writes what has accumulated as one engine batch and settles its proposers. */
+  private async flush(): Promise<void> {
+    const writes = [...this.writes, ...leaseWrites(this.host.lessor.drainPersistence())];
+    const ops = this.ops;
+    const pending = this.pending;
+    const index = this.lastIndex;
+    const term = this.lastTerm;
+    this.ops = [];
+    this.pending = [];
+    this.writes = [];
+    if (ops.length === 0 && writes.length === 0 && pending.length === 0) {
+      if (index > this.host.consistentIndex) this.host.onApplied(index);
+      return;
+    }
+    const result = await this.host.engine.apply({ index, term, ops, writes, prevKv: true });
+    this.host.consistentIndex = result.consistentIndex;
+    if (result.noSpace) this.host.onNoSpace();
+    this.attachLeases(result.events);
+    this.host.watchable.notify(result.revision, result.events, result.compactRevision);
+    let opIndex = 0;
+    for (const p of pending) {
+      if (p.kind === "done") {
+        this.host.wait.trigger(p.id, typeof p.outcome === "function" ? p.outcome(result.revision) : p.outcome);
+        continue;
+      }
+      const r = result.results[opIndex++]!;
+      if (!r.ok) {
+        this.host.wait.trigger(p.id, { ok: false, error: r.error.toApiError() });
+        continue;
+      }
+      const response = r.response as { header?: pb.ResponseHeader };
+      response.header = this.host.header(response.header?.revision ?? result.revision);
+      this.host.wait.trigger(p.id, { ok: true, response: p.map(response) });
+    }
+    this.host.onApplied(index);
+  }
+
+  /** Keeps lease → key attachments in step with the writes' events. */
+  private attachLeases(events: readonly mvccpb.Event[]): void {
+    const { lessor } = this.host;
+    for (const event of events) {
+      const key = event.kv?.key;
+      if (!key) continue;
+      const previous = event.prevKv?.lease ?? NO_LEASE;
+      if (previous !== NO_LEASE) lessor.detach(previous, [key]);
+      if (event.type === 0 && event.kv!.lease !== NO_LEASE && lessor.has(event.kv!.lease)) lessor.attach(event.kv!.lease, [key]);
+    }
+  }
+}
+
+function txnHasPut(txn: pb.TxnRequest): boolean {
+  const ops = [...txn.success, ...txn.failure];
+  return ops.some((op) => op.request?.$case === "requestPut" || (op.request?.$case === "requestTxn" && txnHasPut(op.request.requestTxn)));
+}
+
+function txnLeasesExist(txn: pb.TxnRequest, exists: (id: bigint) => boolean): boolean {
+  for (const op of [...txn.success, ...txn.failure]) {
+    const r = op.request;
+    if (r?.$case === "requestPut" && r.requestPut.lease !== NO_LEASE && !exists(r.requestPut.lease)) return false;
+    if (r?.$case === "requestTxn" && !txnLeasesExist(r.requestTxn, exists)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,490 @@
+/**
+ * EtcdServer: one etcd member — raft node, WAL, snapshots, MVCC engine, watchers, lessor,
+ * membership — and the loop that drives them (DESIGN §3–§5).
+ *
+ * The raft loop, per Ready (raft's Ready contract):
+ *   send `messages` ─► WAL.save(hardState, entries): one fdatasync ─► MemoryStorage.append
+ *   ─► send `messagesAfterPersist` ─► read states to the ReadIndex batcher ─► committed
+ *   entries to the apply queue (not awaited: applying lags committing) ─► advance().
+ * Proposals wait by request ID for the applier's outcome. Linearizable reads wait for a
+ * shared ReadIndex round and for the applied index to reach it.
+ *
+ * Single member for now: there is no peer transport yet (the cluster issue adds it), so a
+ * member whose initial cluster has other members refuses to start.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  LeaseNotFoundError,
+  NoLeaderError,
+  RequestTimeoutError,
+  RequestTooLargeError,
+  StoppedError,
+  etcdserverpb as pb,
+  type PartialMessage,
+} from "@etcd-ts/api";
+import { Lessor, minLeaseTTL } from "@etcd-ts/lease";
+import { openEngine, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
+import {
+  ErrProposalDropped,
+  MemoryStorage,
+  RawNode,
+  emptyConfState,
+  isEmptySnapshot,
+  type ConfState,
+  type Ready,
+  type Snapshot,
+} from "@etcd-ts/raft";
+import { Snapshotter, SnapError, Wal } from "@etcd-ts/wal";
+import { DEFAULT_QUOTA_BYTES, parseInitialCluster, type EtcdConfig } from "../config/EtcdConfig.js";
+import { computeClusterId, computeMemberId } from "../membership/ids.js";
+import { decodeMember, encodeMember, type Member } from "../membership/Member.js";
+import { Applier, MEMBERS_BUCKET, type ApplierHost } from "./Applier.js";
+import type { ApplyOutcome } from "./ApplyOutcome.js";
+import { encodeInternalRequest, type InternalRequest, type RequestKind } from "./InternalRequest.js";
+import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
+import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
+import { Wait } from "./Wait.js";
+
+/** Entries kept in memory behind a raft snapshot, for slow followers (etcd's catch-up count). */
+const SNAPSHOT_CATCH_UP_ENTRIES = 5000;
+/** WAL segments and snapshot files kept after a purge (etcd's --max-wals / --max-snapshots). */
+const MAX_WALS = 5;
+const MAX_SNAPSHOTS = 5;
+
+type RequestOf<K extends RequestKind> = Extract<InternalRequest, { kind: K }>["request"];
+
+/** EtcdServer is a running member. */
+export class EtcdServer implements ApplierHost {
+  readonly wait = new Wait<ApplyOutcome>();
+  readonly members = new Map<bigint, Member>();
+  consistentIndex: number;
+  private appliedIndex: number;
+  private snapshotIndex: number;
+  private confState: ConfState;
+  private term = 0;
+  private leader = 0n;
+  private readonly applier: Applier;
+  private readonly readIndex: ReadIndexBatcher;
+  private applyQueue: Promise<void> = Promise.resolve();
+  private readyScheduled = false;
+  private processing = false;
+  private stopped = false;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private requestSeq = 0n;
+  private readonly requestPrefix: bigint;
+  private readonly alarms: pb.AlarmMember[] = [];
+  private fatal: Error | undefined;
+  private snapshotting = false;
+
+  private constructor(
+    readonly config: EtcdConfig,
+    readonly memberId: bigint,
+    readonly clusterId: bigint,
+    readonly node: RawNode,
+    private readonly storage: MemoryStorage,
+    private readonly wal: Wal,
+    private readonly snapshotter: Snapshotter,
+    readonly engine: MvccEngine,
+    readonly watchable: WatchableStore,
+    readonly lessor: Lessor,
+    consistentIndex: number,
+    snapshot: Snapshot | undefined,
+  ) {
+    this.consistentIndex = consistentIndex;
+    this.appliedIndex = Math.max(consistentIndex, snapshot?.metadata.index ?? 0);
+    this.snapshotIndex = snapshot?.metadata.index ?? 0;
+    this.confState = snapshot?.metadata.confState ?? emptyConfState();
+    this.requestPrefix = (memberId & 0xffffn) << 48n;
+    this.applier = new Applier(this);
+    this.readIndex = new ReadIndexBatcher(
+      (ctx) => this.node.readIndex(ctx),
+      () => this.appliedIndex,
+    );
+  }
+
+  /** start opens (or creates) the member's data dir and starts its raft loop. */
+  static async start(config: EtcdConfig): Promise<EtcdServer> {
+    const memberDir = join(config.dataDir, "member");
+    const walDir = config.walDir ?? join(memberDir, "wal");
+    const snapDir = join(memberDir, "snap");
+    await mkdir(snapDir, { recursive: true });
+    const engine = await openEngine(join(snapDir, "db"), { quotaBytes: config.quotaBackendBytes || DEFAULT_QUOTA_BYTES });
+    try {
+      return await EtcdServer.boot(config, walDir, snapDir, engine);
+    } catch (error) {
+      await engine.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private static async boot(config: EtcdConfig, walDir: string, snapDir: string, engine: MvccEngine): Promise<EtcdServer> {
+    const status = await engine.status();
+    const lessor = new Lessor({ minLeaseTTL: minLeaseTTL(config.electionTimeout), now: () => performance.now() });
+    const storage = new MemoryStorage();
+    const snapshotter = new Snapshotter(snapDir);
+    const electionTick = Math.max(2, Math.round(config.electionTimeout / config.heartbeatInterval));
+    const raftConfig = { electionTick, heartbeatTick: 1, storage, checkQuorum: true, preVote: true, maxSizePerMsg: 1024 * 1024, maxInflightMsgs: 512 };
+    let memberId: bigint;
+    let clusterId: bigint;
+    let node: RawNode;
+    let wal: Wal;
+    let snapshot: Snapshot | undefined;
+    const bootstrapMembers: Member[] = [];
+
+    if (!(await Wal.exists(walDir))) {
+      if (config.initialClusterState === "existing") throw new Error("etcd-ts: joining an existing cluster needs the peer transport (not built yet)");
+      const cluster = parseInitialCluster(config.initialCluster);
+      const own = cluster.get(config.name);
+      if (!own) throw new Error(`couldn't find local name "${config.name}" in the initial cluster configuration`);
+      if (cluster.size > 1) throw new Error("etcd-ts: multi-member clusters need the peer transport (not built yet)");
+      for (const [name, urls] of cluster) {
+        const id = computeMemberId(urls, config.initialClusterToken);
+        bootstrapMembers.push({ id, name, peerURLs: urls, clientURLs: name === config.name ? [...config.advertiseClientUrls] : [], isLearner: false });
+      }
+      memberId = bootstrapMembers.find((m) => m.name === config.name)!.id;
+      clusterId = computeClusterId(bootstrapMembers.map((m) => m.id));
+      wal = await Wal.create(walDir, { nodeId: memberId, clusterId });
+      node = new RawNode({ ...raftConfig, id: memberId });
+      node.bootstrap(bootstrapMembers.map((m) => ({ id: m.id, context: encodeMember(m) })));
+    } else {
+      snapshot = await snapshotter.load().catch((error: unknown) => {
+        if (error instanceof SnapError) return undefined;
+        throw error;
+      });
+      const marker = snapshot ? { index: snapshot.metadata.index, term: snapshot.metadata.term } : { index: 0, term: 0 };
+      wal = await Wal.open(walDir, marker);
+      const contents = await wal.readAll();
+      memberId = contents.metadata.nodeId;
+      clusterId = contents.metadata.clusterId;
+      if (snapshot && !isEmptySnapshot(snapshot)) storage.applySnapshot(snapshot);
+      storage.setHardState(contents.hardState);
+      storage.append(contents.entries);
+      node = new RawNode({ ...raftConfig, id: memberId });
+    }
+
+    const watchable = new WatchableStore(engine, { revision: status.revision, compactRevision: status.compactRevision });
+    const server = new EtcdServer(config, memberId, clusterId, node, storage, wal, snapshotter, engine, watchable, lessor, status.consistentIndex, snapshot);
+    await server.restoreStores();
+    server.run(bootstrapMembers.length === 1);
+    return server;
+  }
+
+  /** Rebuilds members and leases (with their keys) from the backend. */
+  private async restoreStores(): Promise<void> {
+    for (const { value } of await this.engine.readBucket(MEMBERS_BUCKET)) {
+      const member = decodeMember(value);
+      this.members.set(member.id, member);
+    }
+    const leases = (await this.engine.readBucket(LEASE_BUCKET)).map(({ key, value }) => decodeLeaseRecord(key, value));
+    this.lessor.restore(leases);
+    this.lessor.drainPersistence();
+    if (leases.length > 0) {
+      const all = await this.engine.range(pb.RangeRequest.create({ key: Uint8Array.of(0), rangeEnd: Uint8Array.of(0), keysOnly: true }));
+      for (const kv of all.kvs) if (kv.lease !== 0n && this.lessor.has(kv.lease)) this.lessor.attach(kv.lease, [Uint8Array.from(kv.key)]);
+    }
+  }
+
+  /** Starts ticking; a fresh single-member cluster campaigns at once instead of waiting a timeout. */
+  private run(campaignNow: boolean): void {
+    this.tickTimer = setInterval(() => {
+      this.node.tick();
+      this.scheduleReady();
+    }, this.config.heartbeatInterval);
+    this.leaseTimer = setInterval(() => this.leaseDuties(), 500);
+    if (campaignNow || this.isSingleVoter()) this.node.campaign();
+    this.scheduleReady();
+  }
+
+  private isSingleVoter(): boolean {
+    const voters = this.node.status().config.voters;
+    return voters.length === 1 && voters[0] === this.memberId;
+  }
+
+  // --- the raft loop ------------------------------------------------------------------------
+
+  private scheduleReady(): void {
+    if (this.readyScheduled || this.stopped) return;
+    this.readyScheduled = true;
+    setImmediate(() => {
+      this.readyScheduled = false;
+      void this.processReady();
+    });
+  }
+
+  private async processReady(): Promise<void> {
+    if (this.processing || this.stopped) return;
+    this.processing = true;
+    try {
+      while (!this.stopped && this.node.hasReady()) {
+        const ready = this.node.ready();
+        await this.handleReady(ready);
+        this.node.advance();
+      }
+    } catch (error) {
+      this.crash(error as Error);
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    if (ready.softState) this.onSoftState(ready.softState.lead);
+    // No peers yet: `messages` and `messagesAfterPersist` have no one to go to.
+    if (ready.snapshot && !isEmptySnapshot(ready.snapshot)) {
+      await this.snapshotter.save(ready.snapshot);
+      await this.wal.saveSnapshot({ index: ready.snapshot.metadata.index, term: ready.snapshot.metadata.term });
+      this.storage.applySnapshot(ready.snapshot);
+    }
+    if (ready.entries.length > 0 || ready.hardState) await this.wal.save(ready.hardState, ready.entries);
+    if (ready.hardState) {
+      this.storage.setHardState(ready.hardState);
+      this.term = ready.hardState.term;
+    }
+    if (ready.entries.length > 0) this.storage.append(ready.entries);
+    if (ready.readStates.length > 0) this.readIndex.onReadStates(ready.readStates);
+    if (ready.committedEntries.length > 0) {
+      const entries = ready.committedEntries;
+      this.applyQueue = this.applyQueue.then(() => this.applier.apply(entries)).catch((error: Error) => this.crash(error));
+    }
+  }
+
+  private onSoftState(lead: bigint): void {
+    const wasLeader = this.leader === this.memberId;
+    this.leader = lead;
+    const isLeader = lead === this.memberId;
+    if (isLeader && !wasLeader) this.lessor.promote(this.config.electionTimeout);
+    if (!isLeader && wasLeader) this.lessor.demote();
+    if (lead !== 0n) this.readIndex.retry();
+  }
+
+  /** crash stops the member after an unrecoverable storage failure (etcd panics here). */
+  private crash(error: Error): void {
+    if (this.fatal) return;
+    this.fatal = error;
+    process.emitWarning(`etcd-ts: member stopped after a fatal error: ${error.stack ?? error.message}`);
+    void this.close();
+  }
+
+  // --- ApplierHost ----------------------------------------------------------------------------
+
+  /** header builds a response header at `revision`. */
+  header(revision: number): pb.ResponseHeader {
+    return pb.ResponseHeader.create({ clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.term });
+  }
+
+  noSpace(): boolean {
+    return this.alarms.some((a) => a.alarm === pb.AlarmType.NOSPACE);
+  }
+
+  onNoSpace(): void {
+    if (!this.alarms.some((a) => a.alarm === pb.AlarmType.NOSPACE && a.memberID === this.memberId)) {
+      this.alarms.push(pb.AlarmMember.create({ memberID: this.memberId, alarm: pb.AlarmType.NOSPACE }));
+    }
+  }
+
+  applyAlarm(request: pb.AlarmRequest): PartialMessage<pb.AlarmResponse> {
+    const { AlarmAction } = { AlarmAction: pb.AlarmRequest_AlarmAction };
+    const matches = (a: pb.AlarmMember): boolean => (request.memberID === 0n || a.memberID === request.memberID) && (request.alarm === pb.AlarmType.NONE || a.alarm === request.alarm);
+    switch (request.action) {
+      case AlarmAction.GET:
+        return { alarms: this.alarms.filter(matches) };
+      case AlarmAction.ACTIVATE: {
+        if (request.alarm === pb.AlarmType.NONE) return { alarms: [] };
+        const alarm = pb.AlarmMember.create({ memberID: request.memberID, alarm: request.alarm });
+        if (!this.alarms.some((a) => a.memberID === alarm.memberID && a.alarm === alarm.alarm)) this.alarms.push(alarm);
+        return { alarms: [alarm] };
+      }
+      case AlarmAction.DEACTIVATE: {
+        const removed = this.alarms.filter((a) => a.memberID === request.memberID && a.alarm === request.alarm);
+        for (const a of removed) this.alarms.splice(this.alarms.indexOf(a), 1);
+        if (removed.some((a) => a.alarm === pb.AlarmType.NOSPACE) && !this.noSpace()) void this.engine.disarmNoSpace();
+        return { alarms: removed };
+      }
+      default:
+        return { alarms: [] };
+    }
+  }
+
+  onApplied(index: number): void {
+    if (index > this.appliedIndex) this.appliedIndex = index;
+    this.readIndex.onApplied();
+    if (this.appliedIndex - this.snapshotIndex > this.config.snapshotCount) void this.triggerSnapshot();
+  }
+
+  /**
+   * Takes a raft snapshot at the applied index once snapshot-count entries were applied since
+   * the last one: the backend is synced first (the WAL is about to drop what it covers), then
+   * the snapshot is saved, the in-memory log compacted and old WAL segments released.
+   */
+  private async triggerSnapshot(): Promise<void> {
+    if (this.snapshotting || this.stopped) return;
+    this.snapshotting = true;
+    try {
+      const index = this.appliedIndex;
+      await this.engine.sync();
+      const snapshot = this.storage.createSnapshot(index, this.currentConfState(), new Uint8Array(0));
+      await this.snapshotter.save(snapshot);
+      await this.wal.saveSnapshot({ index, term: snapshot.metadata.term });
+      this.snapshotIndex = index;
+      if (index > SNAPSHOT_CATCH_UP_ENTRIES) this.storage.compact(index - SNAPSHOT_CATCH_UP_ENTRIES);
+      this.wal.releaseLockTo(index);
+      await this.wal.purge(MAX_WALS);
+      await this.snapshotter.purge(MAX_SNAPSHOTS);
+    } catch (error) {
+      this.crash(error as Error);
+    } finally {
+      this.snapshotting = false;
+    }
+  }
+
+  private currentConfState(): ConfState {
+    const config = this.node.status().config;
+    this.confState = { voters: [...config.voters], learners: [...config.learners], votersOutgoing: [...config.votersOutgoing], learnersNext: [...config.learnersNext], autoLeave: config.autoLeave };
+    return this.confState;
+  }
+
+  // --- serving --------------------------------------------------------------------------------
+
+  /** isLeader tells whether this member leads. */
+  get isLeader(): boolean {
+    return this.leader === this.memberId;
+  }
+
+  /** leaderId is the current leader's ID (0n when there is none). */
+  get leaderId(): bigint {
+    return this.leader;
+  }
+
+  /** raftTerm is the current term. */
+  get raftTerm(): number {
+    return this.term;
+  }
+
+  /** appliedRaftIndex is the last applied raft index. */
+  get appliedRaftIndex(): number {
+    return this.appliedIndex;
+  }
+
+  /** committedRaftIndex is raft's commit index. */
+  get committedRaftIndex(): number {
+    return this.node.status().hardState.commit;
+  }
+
+  /** alarmList lists the active alarms. */
+  alarmList(): pb.AlarmMember[] {
+    return [...this.alarms];
+  }
+
+  /** requestTimeoutMs is how long a proposal may take: etcd's 5 s plus two election timeouts. */
+  get requestTimeoutMs(): number {
+    return 5000 + 2 * this.config.electionTimeout;
+  }
+
+  private nextRequestId(): bigint {
+    this.requestSeq = (this.requestSeq + 1n) & 0xffff_ffff_ffffn;
+    return this.requestPrefix | this.requestSeq;
+  }
+
+  /**
+   * propose sends a request through raft and resolves with its response once applied.
+   * Errors are etcd's: too large, no leader (dropped), timed out, stopped, or what applying gave.
+   */
+  async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, signal?: AbortSignal): Promise<unknown> {
+    if (this.stopped) throw new StoppedError();
+    const id = this.nextRequestId();
+    const data = encodeInternalRequest({ kind, id, user: "", authRevision: 0, request } as InternalRequest);
+    if (data.length > this.config.maxRequestBytes) throw new RequestTooLargeError();
+    const outcome = this.wait.register(id);
+    try {
+      this.node.propose(data);
+    } catch (error) {
+      this.wait.forget(id);
+      if (error === ErrProposalDropped || (error as Error).name === "RaftError") throw new NoLeaderError();
+      throw error;
+    }
+    this.scheduleReady();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new RequestTimeoutError()), this.requestTimeoutMs);
+    });
+    const aborted = signal
+      ? new Promise<never>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }))
+      : undefined;
+    try {
+      const result = await Promise.race(aborted ? [outcome, timeout, aborted] : [outcome, timeout]);
+      if (!result.ok) throw result.error;
+      return result.response;
+    } finally {
+      clearTimeout(timer);
+      this.wait.forget(id);
+    }
+  }
+
+  /** linearizableReadNotify resolves when a read may be served linearizably (shared ReadIndex). */
+  async linearizableReadNotify(): Promise<void> {
+    if (this.stopped) throw new StoppedError();
+    const ready = this.readIndex.wait();
+    this.scheduleReady();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        ready,
+        new Promise<never>((_r, reject) => {
+          timer = setTimeout(() => reject(new RequestTimeoutError()), this.requestTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** newLeaseId returns a fresh positive 63-bit lease ID (what etcd does when a client asks for ID 0). */
+  newLeaseId(): bigint {
+    for (;;) {
+      const id = randomBytes(8).readBigUInt64BE() & 0x7fff_ffff_ffff_ffffn;
+      if (id !== 0n && !this.lessor.has(id)) return id;
+    }
+  }
+
+  /** renewLease serves a keepalive: on the leader only (a follower would forward it). */
+  renewLease(id: bigint): number {
+    if (!this.isLeader) throw new NoLeaderError();
+    try {
+      return this.lessor.renew(id);
+    } catch (error) {
+      if ((error as Error).name === "NotPrimaryError") throw new NoLeaderError();
+      throw error instanceof LeaseNotFoundError ? error : error;
+    }
+  }
+
+  /** The leader's periodic lease work: revoke expired leases, checkpoint long ones. */
+  private leaseDuties(): void {
+    if (!this.isLeader || this.stopped) return;
+    for (const id of this.lessor.expiredLeases()) {
+      this.propose("leaseRevoke", pb.LeaseRevokeRequest.create({ ID: id })).catch(() => undefined);
+    }
+    const checkpoints = this.lessor.dueCheckpoints();
+    if (checkpoints.length > 0) {
+      const request = pb.LeaseCheckpointRequest.create({ checkpoints: checkpoints.map((c) => ({ ID: c.id, remainingTTL: c.remainingTTL })) });
+      this.propose("leaseCheckpoint", request).catch(() => undefined);
+    }
+  }
+
+  /** close stops the member: the loop, pending requests, the WAL and the engine. */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.tickTimer);
+    clearInterval(this.leaseTimer);
+    this.wait.failAll(new StoppedError());
+    this.readIndex.failAll(new StoppedError());
+    while (this.processing) await new Promise((r) => setTimeout(r, 5));
+    await this.applyQueue.catch(() => undefined);
+    this.watchable.close();
+    await this.wal.close().catch(() => undefined);
+    await this.engine.close().catch(() => undefined);
+  }
+}

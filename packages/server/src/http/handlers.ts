@@ -1,0 +1,86 @@
+/**
+ * The HTTP/1.1 side of the client port: `/health`, `/version`, `/metrics` as etcd serves them.
+ * (The JSON gateway `/v3/...` comes with its own issue.)
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CLUSTER_VERSION, SERVER_VERSION } from "@etcd-ts/api";
+import type { EtcdServer } from "../etcdserver/EtcdServer.js";
+
+/** httpHandler serves etcd's HTTP endpoints for one member. */
+export function httpHandler(server: EtcdServer): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    const path = (request.url ?? "/").split("?")[0];
+    switch (path) {
+      case "/health":
+        void health(server, request, response);
+        return;
+      case "/version":
+        json(response, 200, JSON.stringify({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }));
+        return;
+      case "/metrics":
+        void metrics(server, response);
+        return;
+      default:
+        response.writeHead(404, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" });
+        response.end("404 page not found\n");
+    }
+  };
+}
+
+function json(response: ServerResponse, status: number, body: string): void {
+  response.writeHead(status, { "content-type": status === 200 ? "application/json" : "text/plain; charset=utf-8" });
+  response.end(body);
+}
+
+/** etcd's health: no alarms (except those excluded), a leader, and a quorum read within 1 s. */
+async function health(server: EtcdServer, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method !== "GET") {
+    response.writeHead(405, { allow: "GET", "content-type": "text/plain; charset=utf-8" });
+    response.end("Method Not Allowed\n");
+    return;
+  }
+  const excluded = new Set(new URL(request.url ?? "/", "http://x").searchParams.getAll("exclude"));
+  let healthy = server.alarmList().every((alarm) => excluded.has(alarmName(alarm.alarm)));
+  if (healthy && server.leaderId === 0n) healthy = false;
+  if (healthy) {
+    healthy = await Promise.race([
+      server.linearizableReadNotify().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref()),
+    ]);
+  }
+  const body = JSON.stringify({ health: String(healthy) });
+  if (healthy) json(response, 200, body);
+  else json(response, 503, `${body}\n`);
+}
+
+function alarmName(alarm: number): string {
+  return ["NONE", "NOSPACE", "CORRUPT"][alarm] ?? String(alarm);
+}
+
+/** A first set of etcd's metric names; the full registry comes with the metrics work. */
+async function metrics(server: EtcdServer, response: ServerResponse): Promise<void> {
+  const status = await server.engine.status();
+  const lines = [
+    "# HELP etcd_server_has_leader Whether or not a leader exists. 1 is existence, 0 is not.",
+    "# TYPE etcd_server_has_leader gauge",
+    `etcd_server_has_leader ${server.leaderId === 0n ? 0 : 1}`,
+    "# HELP etcd_server_is_leader Whether or not this member is a leader. 1 if is, 0 otherwise.",
+    "# TYPE etcd_server_is_leader gauge",
+    `etcd_server_is_leader ${server.isLeader ? 1 : 0}`,
+    "# HELP etcd_mvcc_db_total_size_in_bytes Total size of the underlying database physically allocated in bytes.",
+    "# TYPE etcd_mvcc_db_total_size_in_bytes gauge",
+    `etcd_mvcc_db_total_size_in_bytes ${status.dbSize}`,
+    "# HELP etcd_mvcc_db_total_size_in_use_in_bytes Total size of the underlying database logically in use in bytes.",
+    "# TYPE etcd_mvcc_db_total_size_in_use_in_bytes gauge",
+    `etcd_mvcc_db_total_size_in_use_in_bytes ${status.dbSizeInUse}`,
+    "# HELP etcd_debugging_mvcc_current_revision The current revision of store.",
+    "# TYPE etcd_debugging_mvcc_current_revision gauge",
+    `etcd_debugging_mvcc_current_revision ${status.revision}`,
+    "",
+  ];
+  response.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+  response.end(lines.join("\n"));
+}

@@ -1,0 +1,21 @@
+/**
+ * The Cluster service. MemberList is served from the member's view of the cluster;
+ * membership changes need the peer transport and come with the cluster issue.
+ */
+import { etcdserverpb as pb } from "@etcd-ts/api";
+import type { EtcdServer } from "../etcdserver/EtcdServer.js";
+import type { GrpcServer } from "../grpc/GrpcServer.js";
+
+/** toPbMember turns a member into its API form. */
+export function toPbMember(member: { id: bigint; name: string; peerURLs: readonly string[]; clientURLs: readonly string[]; isLearner: boolean }): pb.Member {
+  return pb.Member.create({ ID: member.id, name: member.name, peerURLs: [...member.peerURLs], clientURLs: [...member.clientURLs], isLearner: member.isLearner });
+}
+
+/** registerCluster adds the Cluster service of `server` to a gRPC server. */
+export function registerCluster(grpc: GrpcServer, server: EtcdServer): void {
+  grpc.addUnary(pb.ClusterService.memberList, async (request) => {
+    if (request.linearizable) await server.linearizableReadNotify();
+    const members = [...server.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { header: server.header(server.watchable.revision), members: members.map(toPbMember) };
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * The Lease service: grants and revokes through raft; keepalives and TimeToLive answered by
+ * the leader's lessor (a single member is its own leader).
+ */
+import { LeaseNotFoundError, etcdserverpb as pb } from "@etcd-ts/api";
+import type { EtcdServer } from "../etcdserver/EtcdServer.js";
+import type { GrpcServer } from "../grpc/GrpcServer.js";
+
+/** registerLease adds the Lease service of `server` to a gRPC server. */
+export function registerLease(grpc: GrpcServer, server: EtcdServer): void {
+  const S = pb.LeaseService;
+  const header = (): pb.ResponseHeader => server.header(server.watchable.revision);
+
+  grpc.addUnary(S.leaseGrant, async (request, call) => {
+    const ID = request.ID === 0n ? server.newLeaseId() : request.ID;
+    return (await server.propose("leaseGrant", { ...request, ID }, call.signal)) as pb.LeaseGrantResponse;
+  });
+
+  grpc.addUnary(S.leaseRevoke, async (request, call) => (await server.propose("leaseRevoke", request, call.signal)) as pb.LeaseRevokeResponse);
+
+  grpc.addStream(S.leaseKeepAlive, async (call) => {
+    for await (const request of call) {
+      let TTL: number;
+      try {
+        TTL = server.renewLease(request.ID);
+      } catch (error) {
+        // etcd answers a keepalive of an unknown or expired lease with TTL 0.
+        if (!(error instanceof LeaseNotFoundError)) throw error;
+        TTL = 0;
+      }
+      if (!call.send({ header: header(), ID: request.ID, TTL })) await call.drained();
+    }
+  });
+
+  grpc.addUnary(S.leaseTimeToLive, async (request) => {
+    await server.linearizableReadNotify();
+    try {
+      const status = server.lessor.timeToLive(request.ID, request.keys);
+      return { header: header(), ID: request.ID, TTL: status.ttl, grantedTTL: status.grantedTTL, keys: status.keys };
+    } catch (error) {
+      if (!(error instanceof LeaseNotFoundError)) throw error;
+      return { header: header(), ID: request.ID, TTL: -1 };
+    }
+  });
+
+  grpc.addUnary(S.leaseLeases, async () => {
+    await server.linearizableReadNotify();
+    return { header: header(), leases: server.lessor.list().map((lease) => ({ ID: lease.id })) };
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * The Maintenance service: Status, Alarm (through raft), Hash, HashKV, Defragment, Snapshot
+ * (the backend copy streamed in 32 KiB chunks, then its SHA-256 as etcd's clients expect).
+ */
+import { createHash } from "node:crypto";
+import { mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SERVER_VERSION, etcdserverpb as pb } from "@etcd-ts/api";
+import type { EtcdServer } from "../etcdserver/EtcdServer.js";
+import type { GrpcServer } from "../grpc/GrpcServer.js";
+
+const SNAPSHOT_CHUNK = 32 * 1024;
+
+/** alarmText is how etcd names an alarm in Status.errors ("memberID:... alarm:NOSPACE"). */
+function alarmText(alarm: pb.AlarmMember): string {
+  const name = Object.entries(pb.AlarmType).find(([, v]) => v === alarm.alarm)?.[0] ?? String(alarm.alarm);
+  return `memberID:${alarm.memberID} alarm:${name} `;
+}
+
+/** registerMaintenance adds the Maintenance service of `server` to a gRPC server. */
+export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void {
+  const S = pb.MaintenanceService;
+  const header = (revision = server.watchable.revision): pb.ResponseHeader => server.header(revision);
+
+  grpc.addUnary(S.status, async () => {
+    const status = await server.engine.status();
+    return {
+      header: header(status.revision),
+      version: SERVER_VERSION,
+      dbSize: status.dbSize,
+      dbSizeInUse: status.dbSizeInUse,
+      leader: server.leaderId,
+      raftIndex: server.committedRaftIndex,
+      raftTerm: server.raftTerm,
+      raftAppliedIndex: server.appliedRaftIndex,
+      errors: server.alarmList().map(alarmText),
+      isLearner: false,
+    };
+  });
+
+  grpc.addUnary(S.alarm, async (request, call) => (await server.propose("alarm", request, call.signal)) as pb.AlarmResponse);
+
+  grpc.addUnary(S.hash, async () => ({ header: header(), hash: await server.engine.hash() }));
+
+  grpc.addUnary(S.hashKV, async (request) => {
+    const result = await server.engine.hashKV(request.revision);
+    return { header: header(), hash: result.hash, compactRevision: result.compactRev };
+  });
+
+  grpc.addUnary(S.defragment, async () => {
+    await server.engine.defrag();
+    return { header: header() };
+  });
+
+  grpc.addStream(S.snapshot, async (call) => {
+    const dir = await mkdtemp(join(tmpdir(), "etcd-ts-snapshot-"));
+    try {
+      const file = join(dir, "snapshot.db");
+      await server.engine.snapshot(file);
+      const handle = await open(file, "r");
+      try {
+        const size = (await handle.stat()).size;
+        const digest = createHash("sha256");
+        let sent = 0;
+        const buffer = Buffer.alloc(SNAPSHOT_CHUNK);
+        while (sent < size) {
+          if (call.signal.aborted) return;
+          const { bytesRead } = await handle.read(buffer, 0, SNAPSHOT_CHUNK, sent);
+          if (bytesRead === 0) break;
+          const blob = Buffer.from(buffer.subarray(0, bytesRead));
+          digest.update(blob);
+          sent += bytesRead;
+          if (!call.send({ header: header(), remainingBytes: size - sent + 32, blob })) await call.drained();
+        }
+        call.send({ header: header(), remainingBytes: 0, blob: digest.digest() });
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
