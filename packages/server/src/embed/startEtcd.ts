@@ -67,6 +67,7 @@ export async function startEtcd(options: Partial<EtcdConfig> = {}): Promise<Etcd
     registerCluster(grpc, server);
     registerMaintenance(grpc, server);
     registerHealth(grpc);
+    await server.readyNotify();
     const running = server;
     let closed = false;
     return {

@@ -441,6 +441,25 @@ export class EtcdServer implements ApplierHost {
     }
   }
 
+  /**
+   * readyNotify resolves once the member serves: it has a leader and has applied what was
+   * committed when it got one (etcd's ReadyNotify, which waits for the member to publish).
+   */
+  async readyNotify(): Promise<void> {
+    for (;;) {
+      if (this.stopped) throw new StoppedError();
+      if (this.leader !== 0n) {
+        try {
+          await this.linearizableReadNotify();
+          return;
+        } catch {
+          // not yet: leadership moved or the read timed out; try again
+        }
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   /** newLeaseId returns a fresh positive 63-bit lease ID (what etcd does when a client asks for ID 0). */
   newLeaseId(): bigint {
     for (;;) {

@@ -16,6 +16,7 @@ export function registerCluster(grpc: GrpcServer, server: EtcdServer): void {
   grpc.addUnary(pb.ClusterService.memberList, async (request) => {
     if (request.linearizable) await server.linearizableReadNotify();
     const members = [...server.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { header: server.header(server.watchable.revision), members: members.map(toPbMember) };
+    // etcd's Cluster responses carry no revision.
+    return { header: server.header(0), members: members.map(toPbMember) };
   });
 }

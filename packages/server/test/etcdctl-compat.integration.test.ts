@@ -1,0 +1,104 @@
+// The real etcdctl cannot tell our server from etcd: the same commands, in the same order,
+// against the real etcd 3.4.23 and against ours, give the same output and exit codes (after
+// normalizing what legitimately differs: IDs, terms, raft indexes, sizes, endpoints).
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { startEtcd, type Etcd } from "../src/index.js";
+import { etcdctl, normalize, type EtcdctlResult } from "./support/etcdctl.js";
+
+let real: RealEtcd;
+let ours: Etcd;
+let realEndpoint: string;
+let ourEndpoint: string;
+const captured: Record<"real" | "ours", Record<string, string>> = { real: {}, ours: {} };
+
+before(async () => {
+  [real, ours] = await Promise.all([startRealEtcd(), startEtcd({ listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"] })]);
+  realEndpoint = real.clientAddress;
+  ourEndpoint = ours.clientUrls[0]!.replace("http://", "");
+});
+
+after(async () => {
+  await Promise.all([real?.stop(), ours?.close()]);
+});
+
+interface Step {
+  readonly args: readonly string[];
+  readonly stdin?: string;
+  readonly timeoutMs?: number;
+  /** capture: remember the first word matching this regex group under a name for later `{name}`. */
+  readonly capture?: [string, RegExp];
+}
+
+async function runBoth(step: Step): Promise<[EtcdctlResult, EtcdctlResult]> {
+  const fill = (who: "real" | "ours"): string[] => step.args.map((a) => a.replace(/\{(\w+)\}/g, (_m, name: string) => captured[who][name] ?? ""));
+  const options = { ...(step.stdin !== undefined ? { stdin: step.stdin } : {}), ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}) };
+  const results = await Promise.all([etcdctl(realEndpoint, fill("real"), options), etcdctl(ourEndpoint, fill("ours"), options)]);
+  if (step.capture) {
+    const [name, pattern] = step.capture;
+    for (const [who, result] of [["real", results[0]], ["ours", results[1]]] as const) {
+      const match = pattern.exec(result.stdout);
+      if (match) captured[who][name] = match[1]!;
+    }
+  }
+  return results;
+}
+
+const steps: Step[] = [
+  { args: ["put", "foo", "bar"] },
+  { args: ["get", "foo"] },
+  { args: ["get", "foo", "-w", "json"] },
+  { args: ["put", "foo", "baz", "--prev-kv"] },
+  { args: ["get", "foo", "--print-value-only"] },
+  { args: ["put", "a", "1"] },
+  { args: ["put", "b", "2"] },
+  { args: ["put", "c", "3"] },
+  { args: ["get", "a", "d"] },
+  { args: ["get", "a", "--from-key", "--limit", "2"] },
+  { args: ["get", "a", "z", "--sort-by=MODIFY", "--order=DESCEND"] },
+  { args: ["get", "a", "z", "--keys-only"] },
+  { args: ["get", "a", "z", "--count-only", "-w", "json"] },
+  { args: ["get", "", "--prefix", "-w", "fields"] },
+  { args: ["get", "foo", "--rev", "2"] },
+  { args: ["del", "b", "--prev-kv"] },
+  { args: ["del", "nothing"] },
+  { args: ["txn", "-w", "json"], stdin: 'value("foo") = "baz"\n\nput foo qux\nget foo\n\nput foo nope\n\n' },
+  { args: ["txn"], stdin: 'version("foo") = "99"\n\nput x y\n\nget foo\n\n' },
+  { args: ["put", "", "v"] },
+  { args: ["put", "foo", "--ignore-value"] },
+  { args: ["put", "newkey", "--ignore-value"] },
+  { args: ["lease", "grant", "100"], capture: ["lease", /lease ([0-9a-f]+) granted/] },
+  { args: ["put", "leased", "v", "--lease={lease}"] },
+  { args: ["lease", "timetolive", "{lease}", "--keys"] },
+  { args: ["lease", "keep-alive", "--once", "{lease}"] },
+  { args: ["lease", "revoke", "{lease}"] },
+  { args: ["get", "leased"] },
+  { args: ["lease", "revoke", "{lease}"] },
+  { args: ["lease", "timetolive", "{lease}"] },
+  { args: ["put", "k", "v", "--lease=123abc"] },
+  { args: ["watch", "foo", "--rev", "1"], timeoutMs: 1500 },
+  { args: ["compaction", "5"] },
+  { args: ["get", "foo", "--rev", "3"] },
+  { args: ["get", "foo", "--rev", "1000"] },
+  { args: ["compaction", "3"] },
+  { args: ["alarm", "list"] },
+  { args: ["endpoint", "health"] },
+  { args: ["endpoint", "status", "-w", "json"] },
+  { args: ["member", "list", "-w", "json"] },
+];
+
+test("the real etcdctl sees the same answers from etcd 3.4.23 and from etcd-ts", async () => {
+  const differences: string[] = [];
+  for (const step of steps) {
+    const [fromReal, fromOurs] = await runBoth(step);
+    const a = { code: fromReal.code, stdout: normalize(fromReal.stdout, realEndpoint), stderr: normalize(fromReal.stderr, realEndpoint) };
+    const b = { code: fromOurs.code, stdout: normalize(fromOurs.stdout, ourEndpoint), stderr: normalize(fromOurs.stderr, ourEndpoint) };
+    try {
+      assert.deepEqual(b, a);
+    } catch {
+      differences.push(`etcdctl ${step.args.join(" ")}\n  etcd:    ${JSON.stringify(a)}\n  etcd-ts: ${JSON.stringify(b)}`);
+    }
+  }
+  assert.equal(differences.length, 0, `\n${differences.join("\n")}`);
+});
