@@ -82,6 +82,28 @@ export class GrpcServer {
     this.services.add(route.method.path.split("/")[1]!);
   }
 
+  /**
+   * invokeUnary calls a registered unary handler directly — the JSON gateway's way in, so
+   * HTTP/1 requests get exactly the gRPC handlers' behaviour. Throws StatusError(UNIMPLEMENTED)
+   * for an unknown path.
+   */
+  async invokeUnary(path: string, request: unknown, call: CallContext): Promise<unknown> {
+    const route = this.routes.get(path);
+    if (!route || route.kind !== "unary") throw new StatusError(GrpcStatus.UNIMPLEMENTED, `unknown method ${path}`);
+    return route.handler(request, call);
+  }
+
+  /** route returns the method definition registered at a path (for the gateway's codecs). */
+  method(path: string): MethodDefinition<unknown, unknown> | undefined {
+    return this.routes.get(path)?.method;
+  }
+
+  /** streamHandler returns the handler of a streaming method (the gateway's watch). */
+  streamHandler(path: string): StreamHandler<unknown, unknown> | undefined {
+    const route = this.routes.get(path);
+    return route?.kind === "stream" ? route.handler : undefined;
+  }
+
   /** abortAll cancels every call in flight (server shutdown). */
   abortAll(): void {
     for (const controller of this.active) controller.abort(new StatusError(GrpcStatus.UNAVAILABLE, "etcdserver: server stopped"));
