@@ -32,6 +32,12 @@ export interface EtcdConfig {
   readonly autoCompactionMode: "periodic" | "revision";
   /** autoCompactionRetention: "0" disables; periodic takes hours or a duration ("1h", "30m"). */
   readonly autoCompactionRetention: string;
+  /** authToken: `simple` or `jwt,pub-key=...,priv-key=...,sign-method=...,ttl=...`. */
+  readonly authToken: string;
+  /** bcryptCost for new password hashes (etcd's default 10). */
+  readonly bcryptCost: number;
+  /** authTokenTtl: simple tokens' TTL in seconds (`--auth-token-ttl`, default 300). */
+  readonly authTokenTtl: number;
 }
 
 /** DEFAULT_QUOTA_BYTES is etcd's default backend quota: 2 GiB. */
@@ -60,6 +66,9 @@ export function defaultConfig(overrides: Partial<EtcdConfig> = {}): EtcdConfig {
     maxTxnOps: 128,
     autoCompactionMode: "periodic",
     autoCompactionRetention: "0",
+    authToken: "simple",
+    bcryptCost: 10,
+    authTokenTtl: 300,
     ...overrides,
   };
 }

@@ -12,6 +12,7 @@ import { EtcdServer } from "../etcdserver/EtcdServer.js";
 import { GrpcServer } from "../grpc/GrpcServer.js";
 import { httpHandler } from "../http/handlers.js";
 import { ClientListener } from "../transport/ClientListener.js";
+import { registerAuth } from "../v3rpc/auth.js";
 import { registerCluster } from "../v3rpc/cluster.js";
 import { registerHealth } from "../v3rpc/health.js";
 import { registerKV } from "../v3rpc/kv.js";
@@ -66,6 +67,7 @@ export async function startEtcd(options: Partial<EtcdConfig> = {}): Promise<Etcd
     registerLease(grpc, server);
     registerCluster(grpc, server);
     registerMaintenance(grpc, server);
+    registerAuth(grpc, server);
     registerHealth(grpc);
     await server.readyNotify();
     const running = server;

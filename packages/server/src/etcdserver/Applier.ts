@@ -20,12 +20,14 @@ import {
   type mvccpb,
   type PartialMessage,
 } from "@etcd-ts/api";
+import { checkDeleteRange, checkLeaseRevoke, checkPut, checkRoleGet, checkTxn, checkUserGet, type AuthInfo, type AuthStore } from "@etcd-ts/auth";
 import { NO_LEASE, type Lessor } from "@etcd-ts/lease";
 import type { ApplyOp, BucketWrite, MvccEngine, WatchableStore } from "@etcd-ts/mvcc";
 import { ConfChangeType, EntryType, decodeConfChange, decodeConfChangeV2, type ConfChangeV2, type Entry, type RawNode, asConfChangeV2 } from "@etcd-ts/raft";
 import { decodeMember, encodeMember, memberKey, type Member } from "../membership/Member.js";
 import type { ApplyOutcome } from "./ApplyOutcome.js";
-import { decodeInternalRequest, type InternalRequest } from "./InternalRequest.js";
+import type { AuthBackendBridge } from "./AuthBackendBridge.js";
+import { decodeInternalRequest, type InternalRequest, type RequestKind } from "./InternalRequest.js";
 import { leaseWrites } from "./leaseRecords.js";
 import type { Wait } from "./Wait.js";
 
@@ -37,6 +39,8 @@ export interface ApplierHost {
   readonly engine: MvccEngine;
   readonly watchable: WatchableStore;
   readonly lessor: Lessor;
+  readonly auth: AuthStore;
+  readonly authBackend: AuthBackendBridge;
   readonly node: RawNode;
   readonly wait: Wait<ApplyOutcome>;
   readonly members: Map<bigint, Member>;
@@ -77,7 +81,8 @@ export class Applier {
       } else if (!replayed && entry.data.length > 0) {
         const request = decodeInternalRequest(entry.data);
         if (request.kind === "leaseRevoke" && this.ops.length > 0) await this.flush();
-        this.applyRequest(request);
+        this.applyRequest(request, entry.index);
+        this.writes.push(...this.host.authBackend.drain());
       }
       if (!replayed) {
         this.lastIndex = entry.index;
@@ -106,8 +111,17 @@ export class Applier {
     }
   }
 
-  private applyRequest(request: InternalRequest): void {
-    const { lessor } = this.host;
+  private applyRequest(request: InternalRequest, index: number): void {
+    const { lessor, auth } = this.host;
+    if (auth.isAuthEnabled()) {
+      const authInfo: AuthInfo | undefined = request.user !== "" ? { username: request.user, revision: request.authRevision } : undefined;
+      try {
+        this.checkPermission(request, authInfo);
+      } catch (error) {
+        return this.fail(request.id, error as EtcdError);
+      }
+    }
+    if (AUTH_METHODS[request.kind as AuthKind] !== undefined) return this.applyAuth(request as Extract<InternalRequest, { kind: AuthKind }>, index);
     switch (request.kind) {
       case "put": {
         if (this.host.noSpace()) return this.fail(request.id, new NoSpaceError());
@@ -155,6 +169,47 @@ export class Applier {
         return this.done(request.id, (revision) => ({ ok: true, response: pb.AlarmResponse.create({ ...response, header: this.host.header(revision) }) }));
       }
     }
+  }
+
+  /** The permission checks etcd's auth applier makes before applying a request. */
+  private checkPermission(request: InternalRequest, authInfo: AuthInfo | undefined): void {
+    const { auth, lessor } = this.host;
+    const leaseKeys = (id: bigint): Uint8Array[] => lessor.lookup(id)?.sortedKeys() ?? [];
+    switch (request.kind) {
+      case "put":
+        return checkPut(auth, authInfo, request.request, leaseKeys(request.request.lease));
+      case "deleteRange":
+        return checkDeleteRange(auth, authInfo, request.request);
+      case "txn":
+        return checkTxn(auth, authInfo, request.request);
+      case "leaseRevoke":
+        return checkLeaseRevoke(auth, authInfo, leaseKeys(request.request.ID));
+      case "userGet":
+        return checkUserGet(auth, authInfo, request.request);
+      case "roleGet":
+        return checkRoleGet(auth, authInfo, request.request);
+      case "authenticate":
+        return;
+      default:
+        if (AUTH_METHODS[request.kind as AuthKind] !== undefined) auth.isAdminPermitted(authInfo);
+    }
+  }
+
+  /** Applies an auth request with the auth store; its response gets the header at apply time. */
+  private applyAuth(request: Extract<InternalRequest, { kind: AuthKind }>, index: number): void {
+    const { auth } = this.host;
+    let response: object;
+    try {
+      if (request.kind === "authenticate") {
+        response = auth.authenticate(request.request.name, { index, simpleTokenPrefix: request.request.password });
+      } else {
+        const method = AUTH_METHODS[request.kind] as keyof AuthStore;
+        response = (auth[method] as (r: unknown) => object).call(auth, request.request);
+      }
+    } catch (error) {
+      return this.fail(request.id, error as EtcdError);
+    }
+    this.done(request.id, (revision) => ({ ok: true, response: { ...response, header: this.host.header(revision) } }));
   }
 
   private op(id: bigint, op: ApplyOp): void {
@@ -219,6 +274,27 @@ export class Applier {
     }
   }
 }
+
+/** The auth requests and the AuthStore method applying each. */
+const AUTH_METHODS = {
+  authEnable: "authEnable",
+  authDisable: "authDisable",
+  authenticate: "authenticate",
+  userAdd: "userAdd",
+  userDelete: "userDelete",
+  userChangePassword: "userChangePassword",
+  userGrantRole: "userGrantRole",
+  userGet: "userGet",
+  userList: "userList",
+  userRevokeRole: "userRevokeRole",
+  roleAdd: "roleAdd",
+  roleGet: "roleGet",
+  roleList: "roleList",
+  roleGrantPermission: "roleGrantPermission",
+  roleRevokePermission: "roleRevokePermission",
+  roleDelete: "roleDelete",
+} as const satisfies Partial<Record<RequestKind, keyof AuthStore>>;
+type AuthKind = keyof typeof AUTH_METHODS;
 
 function txnHasPut(txn: pb.TxnRequest): boolean {
   const ops = [...txn.success, ...txn.failure];

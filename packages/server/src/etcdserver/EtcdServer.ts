@@ -24,6 +24,7 @@ import {
   etcdserverpb as pb,
   type PartialMessage,
 } from "@etcd-ts/api";
+import { AuthStore, createTokenProvider, simpleTokenIndex, type AuthInfo } from "@etcd-ts/auth";
 import { Lessor, minLeaseTTL } from "@etcd-ts/lease";
 import { openEngine, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
 import {
@@ -41,6 +42,7 @@ import { DEFAULT_QUOTA_BYTES, parseInitialCluster, type EtcdConfig } from "../co
 import { computeClusterId, computeMemberId } from "../membership/ids.js";
 import { decodeMember, encodeMember, type Member } from "../membership/Member.js";
 import { Applier, MEMBERS_BUCKET, type ApplierHost } from "./Applier.js";
+import { AuthBackendBridge } from "./AuthBackendBridge.js";
 import type { ApplyOutcome } from "./ApplyOutcome.js";
 import { encodeInternalRequest, type InternalRequest, type RequestKind } from "./InternalRequest.js";
 import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
@@ -90,6 +92,8 @@ export class EtcdServer implements ApplierHost {
     readonly engine: MvccEngine,
     readonly watchable: WatchableStore,
     readonly lessor: Lessor,
+    readonly auth: AuthStore,
+    readonly authBackend: AuthBackendBridge,
     consistentIndex: number,
     snapshot: Snapshot | undefined,
   ) {
@@ -166,7 +170,10 @@ export class EtcdServer implements ApplierHost {
     }
 
     const watchable = new WatchableStore(engine, { revision: status.revision, compactRevision: status.compactRevision });
-    const server = new EtcdServer(config, memberId, clusterId, node, storage, wal, snapshotter, engine, watchable, lessor, status.consistentIndex, snapshot);
+    const authBackend = await AuthBackendBridge.open(engine);
+    const tokenProvider = createTokenProvider(config.authToken, { simpleTokenTtlMs: config.authTokenTtl * 1000 });
+    const auth = new AuthStore({ backend: authBackend, tokenProvider, bcryptCost: config.bcryptCost });
+    const server = new EtcdServer(config, memberId, clusterId, node, storage, wal, snapshotter, engine, watchable, lessor, auth, authBackend, status.consistentIndex, snapshot);
     await server.restoreStores();
     server.run(bootstrapMembers.length === 1);
     return server;
@@ -392,10 +399,10 @@ export class EtcdServer implements ApplierHost {
    * propose sends a request through raft and resolves with its response once applied.
    * Errors are etcd's: too large, no leader (dropped), timed out, stopped, or what applying gave.
    */
-  async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, signal?: AbortSignal): Promise<unknown> {
+  async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, signal?: AbortSignal, authInfo?: AuthInfo): Promise<unknown> {
     if (this.stopped) throw new StoppedError();
     const id = this.nextRequestId();
-    const data = encodeInternalRequest({ kind, id, user: "", authRevision: 0, request } as InternalRequest);
+    const data = encodeInternalRequest({ kind, id, user: authInfo?.username ?? "", authRevision: authInfo?.revision ?? 0, request } as InternalRequest);
     if (data.length > this.config.maxRequestBytes) throw new RequestTooLargeError();
     const outcome = this.wait.register(id);
     try {
@@ -460,6 +467,30 @@ export class EtcdServer implements ApplierHost {
     }
   }
 
+  /**
+   * authInfo resolves the caller from its `token` metadata when auth is enabled: undefined
+   * without a token, InvalidAuthTokenError for a bad one. A simple token names the raft index
+   * of its Authenticate entry; it is only known once that index is applied here.
+   */
+  async authInfo(metadata: Readonly<Record<string, string>>): Promise<AuthInfo | undefined> {
+    if (!this.auth.isAuthEnabled()) return undefined;
+    const token = metadata["token"] ?? metadata["authorization"];
+    if (!token) return undefined;
+    const index = simpleTokenIndex(token);
+    if (index !== undefined) await this.waitApplied(index);
+    return this.auth.authInfoFromToken(token);
+  }
+
+  /** waitApplied resolves once the applied index reaches `index` (bounded by the request timeout). */
+  async waitApplied(index: number): Promise<void> {
+    const deadline = Date.now() + this.requestTimeoutMs;
+    while (this.appliedIndex < index) {
+      if (this.stopped) throw new StoppedError();
+      if (Date.now() > deadline) throw new RequestTimeoutError();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
   /** newLeaseId returns a fresh positive 63-bit lease ID (what etcd does when a client asks for ID 0). */
   newLeaseId(): bigint {
     for (;;) {
@@ -481,6 +512,7 @@ export class EtcdServer implements ApplierHost {
 
   /** The leader's periodic lease work: revoke expired leases, checkpoint long ones. */
   private leaseDuties(): void {
+    (this.auth.tokenProvider as { sweepExpired?: () => void }).sweepExpired?.();
     if (!this.isLeader || this.stopped) return;
     for (const id of this.lessor.expiredLeases()) {
       this.propose("leaseRevoke", pb.LeaseRevokeRequest.create({ ID: id })).catch(() => undefined);

@@ -22,6 +22,24 @@ const KINDS = {
   leaseRevoke: [6, pb.LeaseRevokeRequest],
   leaseCheckpoint: [7, pb.LeaseCheckpointRequest],
   alarm: [8, pb.AlarmRequest],
+  authEnable: [20, pb.AuthEnableRequest],
+  authDisable: [21, pb.AuthDisableRequest],
+  // The proposer's password check already passed: `password` carries the simple-token
+  // prefix it generated (etcd's InternalAuthenticateRequest.simple_token), never a password.
+  authenticate: [22, pb.AuthenticateRequest],
+  userAdd: [23, pb.AuthUserAddRequest],
+  userDelete: [24, pb.AuthUserDeleteRequest],
+  userChangePassword: [25, pb.AuthUserChangePasswordRequest],
+  userGrantRole: [26, pb.AuthUserGrantRoleRequest],
+  userGet: [27, pb.AuthUserGetRequest],
+  userList: [28, pb.AuthUserListRequest],
+  userRevokeRole: [29, pb.AuthUserRevokeRoleRequest],
+  roleAdd: [30, pb.AuthRoleAddRequest],
+  roleGet: [31, pb.AuthRoleGetRequest],
+  roleList: [32, pb.AuthRoleListRequest],
+  roleGrantPermission: [33, pb.AuthRoleGrantPermissionRequest],
+  roleRevokePermission: [34, pb.AuthRoleRevokePermissionRequest],
+  roleDelete: [35, pb.AuthRoleDeleteRequest],
 } as const;
 
 type Kinds = typeof KINDS;

@@ -9,6 +9,7 @@ import {
   ValueProvidedError,
   etcdserverpb as pb,
 } from "@etcd-ts/api";
+import { checkRange, checkTxn } from "@etcd-ts/auth";
 import { checkTxnRequest, isMvccError } from "@etcd-ts/mvcc";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
@@ -21,8 +22,9 @@ export function registerKV(grpc: GrpcServer, server: EtcdServer): void {
     return response;
   };
 
-  grpc.addUnary(S.range, async (request) => {
+  grpc.addUnary(S.range, async (request, call) => {
     if (request.key.length === 0) throw new EmptyKeyError();
+    if (server.auth.isAuthEnabled()) checkRange(server.auth, await server.authInfo(call.metadata), request);
     if (!request.serializable) await server.linearizableReadNotify();
     try {
       return withHeader(await server.engine.range(request));
@@ -35,17 +37,19 @@ export function registerKV(grpc: GrpcServer, server: EtcdServer): void {
     if (request.key.length === 0) throw new EmptyKeyError();
     if (request.ignoreValue && request.value.length !== 0) throw new ValueProvidedError();
     if (request.ignoreLease && request.lease !== 0n) throw new LeaseProvidedError();
-    return (await server.propose("put", request, call.signal)) as pb.PutResponse;
+    return (await server.propose("put", request, call.signal, await server.authInfo(call.metadata))) as pb.PutResponse;
   });
 
   grpc.addUnary(S.deleteRange, async (request, call) => {
     if (request.key.length === 0) throw new EmptyKeyError();
-    return (await server.propose("deleteRange", request, call.signal)) as pb.DeleteRangeResponse;
+    return (await server.propose("deleteRange", request, call.signal, await server.authInfo(call.metadata))) as pb.DeleteRangeResponse;
   });
 
   grpc.addUnary(S.txn, async (request, call) => {
     checkTxnRequest(request, server.config.maxTxnOps);
+    const authInfo = await server.authInfo(call.metadata);
     if (isReadOnly(request)) {
+      if (server.auth.isAuthEnabled()) checkTxn(server.auth, authInfo, request);
       // etcd serves a read-only txn without raft: after ReadIndex unless every range in it is serializable.
       if (!isSerializable(request)) await server.linearizableReadNotify();
       const result = await server.engine.apply({ index: 0, term: 0, ops: [{ op: "txn", request }] });
@@ -53,11 +57,11 @@ export function registerKV(grpc: GrpcServer, server: EtcdServer): void {
       if (!outcome.ok) throw outcome.error.toApiError();
       return withHeader(outcome.response as pb.TxnResponse);
     }
-    return (await server.propose("txn", request, call.signal)) as pb.TxnResponse;
+    return (await server.propose("txn", request, call.signal, authInfo)) as pb.TxnResponse;
   });
 
   grpc.addUnary(S.compact, async (request, call) => {
-    const response = (await server.propose("compact", request, call.signal)) as pb.CompactionResponse;
+    const response = (await server.propose("compact", request, call.signal, await server.authInfo(call.metadata))) as pb.CompactionResponse;
     if (request.physical) await server.engine.compacted(request.revision);
     return response;
   });

@@ -6,9 +6,10 @@ import { createHash } from "node:crypto";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SERVER_VERSION, etcdserverpb as pb } from "@etcd-ts/api";
+import { GrpcStatus, SERVER_VERSION, etcdserverpb as pb, isEtcdError } from "@etcd-ts/api";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
+import { StatusError } from "../grpc/StatusError.js";
 
 const SNAPSHOT_CHUNK = 32 * 1024;
 
@@ -39,21 +40,41 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
     };
   });
 
-  grpc.addUnary(S.alarm, async (request, call) => (await server.propose("alarm", request, call.signal)) as pb.AlarmResponse);
+  grpc.addUnary(S.alarm, async (request, call) => (await server.propose("alarm", request, call.signal, await server.authInfo(call.metadata))) as pb.AlarmResponse);
 
-  grpc.addUnary(S.hash, async () => ({ header: header(), hash: await server.engine.hash() }));
+  /**
+   * etcd lets only root defragment, snapshot and hash when auth is enabled — and etcd 3.4
+   * returns the auth store's own error there, unconverted: code Unknown, "auth: ..." text.
+   */
+  const admin = async (metadata: Readonly<Record<string, string>>): Promise<void> => {
+    if (!server.auth.isAuthEnabled()) return;
+    try {
+      server.auth.isAdminPermitted(await server.authInfo(metadata));
+    } catch (error) {
+      if (!isEtcdError(error)) throw error;
+      throw new StatusError(GrpcStatus.UNKNOWN, error.message.replace(/^etcdserver: /, "auth: "));
+    }
+  };
 
-  grpc.addUnary(S.hashKV, async (request) => {
+  grpc.addUnary(S.hash, async (_request, call) => {
+    await admin(call.metadata);
+    return { header: header(), hash: await server.engine.hash() };
+  });
+
+  grpc.addUnary(S.hashKV, async (request, call) => {
+    await admin(call.metadata);
     const result = await server.engine.hashKV(request.revision);
     return { header: header(), hash: result.hash, compactRevision: result.compactRev };
   });
 
-  grpc.addUnary(S.defragment, async () => {
+  grpc.addUnary(S.defragment, async (_request, call) => {
+    await admin(call.metadata);
     await server.engine.defrag();
     return { header: header() };
   });
 
   grpc.addStream(S.snapshot, async (call) => {
+    await admin(call.metadata);
     const dir = await mkdtemp(join(tmpdir(), "etcd-ts-snapshot-"));
     try {
       const file = join(dir, "snapshot.db");

@@ -32,6 +32,15 @@ export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
         const union = request.requestUnion;
         if (union?.$case === "createRequest") {
           const create = union.createRequest;
+          if (server.auth.isAuthEnabled()) {
+            try {
+              server.auth.isRangePermitted(await server.authInfo(call.metadata), create.key, create.rangeEnd);
+            } catch (error) {
+              // etcd refuses the watcher on the stream, not the stream itself.
+              call.send({ header: header(), watchId: -1, created: true, canceled: true, cancelReason: (error as Error).message });
+              continue;
+            }
+          }
           const rangeEnd = create.rangeEnd.length > 0 ? create.rangeEnd : undefined;
           const watchId = stream.watch(Uint8Array.from(create.key), rangeEnd && Uint8Array.from(rangeEnd), {
             startRevision: create.startRevision,
