@@ -19,6 +19,7 @@ import {
   LeaseNotFoundError,
   NoLeaderError,
   RequestTimeoutError,
+  TooManyRequestsError,
   RequestTooLargeError,
   StoppedError,
   etcdserverpb as pb,
@@ -43,6 +44,7 @@ import { computeClusterId, computeMemberId } from "../membership/ids.js";
 import { decodeMember, encodeMember, type Member } from "../membership/Member.js";
 import { Applier, MEMBERS_BUCKET, type ApplierHost } from "./Applier.js";
 import { AuthBackendBridge } from "./AuthBackendBridge.js";
+import { AutoCompactor } from "./AutoCompactor.js";
 import type { ApplyOutcome } from "./ApplyOutcome.js";
 import { encodeInternalRequest, type InternalRequest, type RequestKind } from "./InternalRequest.js";
 import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
@@ -54,6 +56,8 @@ const SNAPSHOT_CATCH_UP_ENTRIES = 5000;
 /** WAL segments and snapshot files kept after a purge (etcd's --max-wals / --max-snapshots). */
 const MAX_WALS = 5;
 const MAX_SNAPSHOTS = 5;
+/** Proposals are refused while applying lags committing by more than this (etcd's maxGapBetweenApplyAndCommitIndex). */
+const MAX_APPLY_LAG = 5000;
 
 type RequestOf<K extends RequestKind> = Extract<InternalRequest, { kind: K }>["request"];
 
@@ -80,6 +84,7 @@ export class EtcdServer implements ApplierHost {
   private readonly alarms: pb.AlarmMember[] = [];
   private fatal: Error | undefined;
   private snapshotting = false;
+  private readonly compactor: AutoCompactor;
 
   private constructor(
     readonly config: EtcdConfig,
@@ -103,6 +108,17 @@ export class EtcdServer implements ApplierHost {
     this.confState = snapshot?.metadata.confState ?? emptyConfState();
     this.requestPrefix = (memberId & 0xffffn) << 48n;
     this.applier = new Applier(this);
+    this.compactor = new AutoCompactor(
+      {
+        isLeader: () => this.isLeader,
+        currentRevision: () => this.watchable.revision,
+        compact: async (revision) => {
+          await this.propose("compact", pb.CompactionRequest.create({ revision }));
+        },
+      },
+      config.autoCompactionMode,
+      config.autoCompactionRetention,
+    );
     this.readIndex = new ReadIndexBatcher(
       (ctx) => this.node.readIndex(ctx),
       () => this.appliedIndex,
@@ -201,6 +217,7 @@ export class EtcdServer implements ApplierHost {
       this.scheduleReady();
     }, this.config.heartbeatInterval);
     this.leaseTimer = setInterval(() => this.leaseDuties(), 500);
+    this.compactor.start();
     if (campaignNow || this.isSingleVoter()) this.node.campaign();
     this.scheduleReady();
   }
@@ -401,6 +418,7 @@ export class EtcdServer implements ApplierHost {
    */
   async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, signal?: AbortSignal, authInfo?: AuthInfo): Promise<unknown> {
     if (this.stopped) throw new StoppedError();
+    if (this.committedRaftIndex - this.appliedIndex > MAX_APPLY_LAG) throw new TooManyRequestsError();
     const id = this.nextRequestId();
     const data = encodeInternalRequest({ kind, id, user: authInfo?.username ?? "", authRevision: authInfo?.revision ?? 0, request } as InternalRequest);
     if (data.length > this.config.maxRequestBytes) throw new RequestTooLargeError();
@@ -530,6 +548,7 @@ export class EtcdServer implements ApplierHost {
     this.stopped = true;
     clearInterval(this.tickTimer);
     clearInterval(this.leaseTimer);
+    this.compactor.stop();
     this.wait.failAll(new StoppedError());
     this.readIndex.failAll(new StoppedError());
     while (this.processing) await new Promise((r) => setTimeout(r, 5));

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GrpcStatus, SERVER_VERSION, etcdserverpb as pb, isEtcdError } from "@etcd-ts/api";
+import { BadLeaderTransfereeError, GrpcStatus, NotLeaderError, SERVER_VERSION, etcdserverpb as pb, isEtcdError } from "@etcd-ts/api";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
 import { StatusError } from "../grpc/StatusError.js";
@@ -70,6 +70,16 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
   grpc.addUnary(S.defragment, async (_request, call) => {
     await admin(call.metadata);
     await server.engine.defrag();
+    return { header: header() };
+  });
+
+  grpc.addUnary(S.moveLeader, async (request, call) => {
+    await admin(call.metadata);
+    const target = server.members.get(request.targetID);
+    if (!target || target.isLearner) throw new BadLeaderTransfereeError();
+    if (!server.isLeader) throw new NotLeaderError();
+    // A single member already leads; transfers between members come with the peer transport.
+    if (request.targetID !== server.memberId) server.node.transferLeader(request.targetID);
     return { header: header() };
   });
 
