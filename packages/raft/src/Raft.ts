@@ -68,7 +68,7 @@ export const CampaignType = {
 export type CampaignType = (typeof CampaignType)[keyof typeof CampaignType];
 
 /** CAMPAIGN_TRANSFER_CONTEXT marks vote requests of a leader transfer (MsgVote.context). */
-export const CAMPAIGN_TRANSFER_CONTEXT: Uint8Array = new TextEncoder().encode(CampaignType.CampaignTransfer);
+export const CAMPAIGN_TRANSFER_CONTEXT: Uint8Array = Uint8Array.from(CampaignType.CampaignTransfer, (c) => c.charCodeAt(0));
 
 type StepFn = (r: Raft, m: Message) => void;
 
@@ -115,16 +115,21 @@ export class Raft {
   electionElapsed = 0;
   /** heartbeatElapsed: ticks since the last heartbeat (leader only). */
   heartbeatElapsed = 0;
-  /** checkQuorum and preVote: the features of the same name. */
+  /** checkQuorum: step down without a quorum's recent contact; followers honour leader leases. */
   readonly checkQuorum: boolean;
+  /** preVote: run a pre-election before bumping the term. */
   readonly preVote: boolean;
+  /** heartbeatTimeout: ticks between leader heartbeats. */
   readonly heartbeatTimeout: number;
+  /** electionTimeout: the base election timeout in ticks (also the CheckQuorum period). */
   readonly electionTimeout: number;
   /** randomizedElectionTimeout is in [electionTimeout, 2 * electionTimeout). */
   randomizedElectionTimeout = 0;
+  /** disableProposalForwarding: followers drop proposals instead of forwarding them. */
   readonly disableProposalForwarding: boolean;
   /** pendingReadIndexMessages: reads received before the leader committed an entry of its term. */
   pendingReadIndexMessages: Message[] = [];
+  /** logger receives log lines (discarded by default). */
   readonly logger: Logger;
   private readonly random: () => number;
   private tickFn: () => void;
@@ -183,7 +188,8 @@ export class Raft {
 
   /** send stamps a message with our ID and term (unless it carries its own) and queues it. */
   send(m: Message): void {
-    m.from = this.id;
+    // Forwarded messages (proposals, transfer requests) keep their original sender.
+    if (m.from === None) m.from = this.id;
     const t = m.type;
     if (t === MessageType.MsgVote || t === MessageType.MsgVoteResp || t === MessageType.MsgPreVote || t === MessageType.MsgPreVoteResp) {
       // Vote messages carry the term they are for: the candidate's next term for pre-votes,
@@ -222,7 +228,10 @@ export class Raft {
     let ents: Entry[];
     try {
       prevTerm = this.raftLog.term(prevIndex);
-      ents = this.raftLog.entries(pr.next, this.maxMsgSize);
+      // With a full window in StateReplicate send only an empty append: if every message in
+      // the window was lost (e.g. the follower restarted), its answer — ack or rejection —
+      // is what clears the window. Heartbeat responses prompt it.
+      ents = pr.state === ProgressState.StateReplicate && pr.inflights.full() ? [] : this.raftLog.entries(pr.next, this.maxMsgSize);
     } catch (e) {
       if (e === ErrCompacted || e === ErrUnavailable) return this.maybeSendSnapshot(to, pr);
       throw e;
@@ -380,9 +389,11 @@ export class Raft {
     if (this.electionElapsed >= this.electionTimeout) {
       this.electionElapsed = 0;
       if (this.checkQuorum) this.step(newMessage({ type: MessageType.MsgCheckQuorum, from: this.id }));
-      // A transfer that did not finish within an election timeout is abandoned.
+      // A transfer that did not finish within an election timeout is abandoned (a removed
+      // leader starts another one below).
       if (this.state === StateType.StateLeader && this.leadTransferee !== None) this.abortLeaderTransfer();
     }
+    this.maybeHandOffLeadership();
     if (this.state !== StateType.StateLeader) return;
     if (this.heartbeatElapsed >= this.heartbeatTimeout) {
       this.heartbeatElapsed = 0;
@@ -608,19 +619,26 @@ export class Raft {
         }
       }
     } else if (m.term < this.term) {
-      if ((this.checkQuorum || this.preVote) && (m.type === MessageType.MsgHeartbeat || m.type === MessageType.MsgApp)) {
+      if ((this.checkQuorum || this.preVote || !this.promotable()) && (m.type === MessageType.MsgHeartbeat || m.type === MessageType.MsgApp)) {
         // A stale leader (e.g. after a partition) may keep sending: with CheckQuorum or
         // PreVote our higher term would never reach it through a vote, so answer with our
         // term to make it step down. Without this, a node that bumped its term during a
         // partition could be stuck forever.
+        //
+        // Deliberately beyond etcd: a node that cannot campaign (a learner, e.g. a voter
+        // demoted after it bumped its term) answers too, even without those options —
+        // otherwise nothing ever tells the leader, and the learner never catches up.
         this.send(newMessage({ type: MessageType.MsgAppResp, to: m.from }));
-      } else if (m.type === MessageType.MsgPreVote) {
-        // Reject pre-votes of a lower term explicitly, so the sender learns our term and a
-        // cluster where pre-candidates never hear back cannot deadlock.
+      } else if (m.type === MessageType.MsgPreVote || m.type === MessageType.MsgVote) {
+        // Reject votes of a lower term explicitly, so the candidate learns our term (Raft
+        // §5.1: "reply false if term < currentTerm"). For pre-votes this keeps pre-candidates
+        // that never hear back from deadlocking. For votes it goes beyond etcd, which stays
+        // silent: a member with a stale configuration may keep bumping its term without ever
+        // contacting a candidate of the new configuration, which would then stay behind.
         this.logger.info(
           `${this.id} [logterm: ${this.raftLog.lastTerm()}, index: ${this.raftLog.lastIndex()}, vote: ${this.vote}] rejected ${messageTypeName(m.type)} from ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`,
         );
-        this.send(newMessage({ type: MessageType.MsgPreVoteResp, to: m.from, term: this.term, reject: true }));
+        this.send(newMessage({ type: voteRespMsgType(m.type), to: m.from, term: this.term, reject: true }));
       } else {
         this.logger.info(`${this.id} [term: ${this.term}] ignored a ${messageTypeName(m.type)} message with lower term from ${m.from} [term: ${m.term}]`);
       }
@@ -677,7 +695,7 @@ export class Raft {
       return;
     }
     this.logger.debug(
-      `${this.id} [logterm: ${this.raftLog.zeroTermOnErrCompacted(m.index)}, index: ${m.index}] rejected MsgApp [logterm: ${m.logTerm}, index: ${m.index}] from ${m.from}`,
+      `${this.id} [logterm: ${this.raftLog.zeroTermOnOutOfBounds(m.index)}, index: ${m.index}] rejected MsgApp [logterm: ${m.logTerm}, index: ${m.index}] from ${m.from}`,
     );
     // Fast backtracking: tell the leader the largest index <= m.index whose term is <= the
     // leader's term for it; the leader can skip whole terms of mismatching entries at once.
@@ -788,12 +806,6 @@ export class Raft {
     const pr = this.trk.progress.get(this.id);
     // Update whether we are a learner; false when removed.
     this.isLearner = pr !== undefined && pr.isLearner;
-    if ((pr === undefined || this.isLearner) && this.state === StateType.StateLeader) {
-      // We were removed or demoted: step down. The remaining members elect a new leader
-      // after an election timeout.
-      this.becomeFollower(this.term, None);
-      return cs;
-    }
     if (this.state !== StateType.StateLeader || cs.voters.length === 0) return cs;
     // The quorum may have changed: perhaps more is committed now.
     if (this.maybeCommit()) {
@@ -808,7 +820,59 @@ export class Raft {
     if (this.leadTransferee !== None && !this.trk.config.voters[0].has(this.leadTransferee) && !this.trk.config.voters[1].has(this.leadTransferee)) {
       this.abortLeaderTransfer();
     }
+    this.maybeHandOffLeadership();
     return cs;
+  }
+
+  /**
+   * removedLeader reports whether we lead a configuration we are no longer a voter of (we were
+   * removed, or demoted to learner, and the joint config has been left).
+   */
+  removedLeader(): boolean {
+    if (this.state !== StateType.StateLeader) return false;
+    const pr = this.trk.progress.get(this.id);
+    return pr === undefined || pr.isLearner;
+  }
+
+  /**
+   * maybeHandOffLeadership: a leader that was removed or demoted steps down by transferring
+   * leadership to the most up-to-date voter of the new configuration. It keeps leading (and
+   * dropping proposals) until that voter takes over, and retries after each election timeout.
+   *
+   * Stepping down at once would be simpler but can deadlock: the new configuration's voters
+   * may lack the entry that changed the configuration, or may not know it is committed, and
+   * without a leader nobody tells them — while members that have it refuse to vote for them.
+   */
+  maybeHandOffLeadership(): void {
+    if (!this.removedLeader() || this.leadTransferee !== None) return;
+    let best: NodeId = None;
+    let bestMatch = -1;
+    this.trk.visit((id, pr) => {
+      if (id === this.id || !this.trk.isVoter(id) || pr.isLearner) return;
+      if (pr.match > bestMatch) {
+        best = id;
+        bestMatch = pr.match;
+      }
+    });
+    if (best === None) return;
+    this.logger.info(`${this.id} is no longer a voter; handing leadership to ${best}`);
+    this.electionElapsed = 0;
+    this.leadTransferee = best;
+    if (bestMatch === this.raftLog.lastIndex()) this.sendTimeoutNow(best);
+    else this.sendAppend(best);
+  }
+
+  /**
+   * sendTimeoutNow tells the transferee to campaign at once. A removed leader steps down right
+   * after: the new leader will not talk to it, and the transferee has the whole log, so it
+   * wins either now or at its own election timeout.
+   */
+  sendTimeoutNow(to: NodeId): void {
+    this.send(newMessage({ type: MessageType.MsgTimeoutNow, to }));
+    if (this.removedLeader()) {
+      this.logger.info(`${this.id} is no longer a voter and stepped down after handing leadership to ${to}`);
+      this.becomeFollower(this.term, None);
+    }
   }
 
   private loadState(hs: HardState): void {
@@ -824,7 +888,7 @@ export class Raft {
 
   /** committedEntryInCurrentTerm: a leader may serve reads only after committing an entry of its term. */
   committedEntryInCurrentTerm(): boolean {
-    return this.raftLog.zeroTermOnErrCompacted(this.raftLog.committed) === this.term;
+    return this.raftLog.zeroTermOnOutOfBounds(this.raftLog.committed) === this.term;
   }
 
   /** responseToReadIndexReq answers a read locally (readStates) or builds the response for a follower. */
@@ -866,10 +930,6 @@ export class Raft {
     for (const m of msgs) this.sendMsgReadIndexResponse(m);
   }
 
-  /** sendTimeoutNow tells the transferee to campaign at once. */
-  sendTimeoutNow(to: NodeId): void {
-    this.send(newMessage({ type: MessageType.MsgTimeoutNow, to }));
-  }
 }
 
 // --- step functions, one per role --------------------------------------------------------
@@ -892,9 +952,9 @@ function stepLeader(r: Raft, m: Message): void {
       return;
     case MessageType.MsgProp: {
       if (m.entries.length === 0) throw new Error(`raft: ${r.id} stepped empty MsgProp`);
-      if (!r.trk.progress.has(r.id)) {
-        // We were removed from the configuration while serving as leader: drop any new
-        // proposals.
+      if (r.removedLeader()) {
+        // We were removed or demoted while serving as leader and are handing off: drop any
+        // new proposals.
         throw ErrProposalDropped;
       }
       if (r.leadTransferee !== None) {
@@ -1016,8 +1076,10 @@ function stepLeader(r: Raft, m: Message): void {
     case MessageType.MsgHeartbeatResp: {
       pr.recentActive = true;
       pr.msgAppFlowPaused = false;
-      // A follower behind us gets entries (heartbeats are also the probe retry timer).
-      if (pr.match < r.raftLog.lastIndex()) r.sendAppend(m.from);
+      // A follower behind us gets entries (heartbeats are also the retry timer of probes and
+      // of full windows). A caught-up follower in probe state gets an empty append, whose
+      // answer moves it back to replicating.
+      if (pr.match < r.raftLog.lastIndex() || pr.state === ProgressState.StateProbe) r.sendAppend(m.from);
       if (r.readOnly.option !== ReadOnlyOption.ReadOnlySafe || m.context.length === 0) return;
       const acks = r.readOnly.recvAck(m.from, m.context);
       if (acks === undefined) return;

@@ -176,15 +176,16 @@ export class RaftLog {
   }
 
   /**
-   * term returns the term of entry `i`; 0 if `i` is beyond the log or before the snapshot's
-   * dummy entry. Throws ErrCompacted if storage compacted it away.
+   * term returns the term of entry `i`, for i in [firstIndex() - 1, lastIndex()] (the entry
+   * just before the first is compacted, but its term is kept for matching). Throws
+   * ErrCompacted below that range and ErrUnavailable above it — never a made-up 0, which
+   * would match a zero logTerm by accident.
    */
   term(i: number): number {
     const t = this.unstable.maybeTerm(i);
     if (t !== undefined) return t;
-    // The valid term range is [index of the snapshot's dummy entry, last index].
-    const dummyIndex = this.firstIndex() - 1;
-    if (i < dummyIndex || i > this.lastIndex()) return 0;
+    if (i + 1 < this.firstIndex()) throw ErrCompacted;
+    if (i > this.lastIndex()) throw ErrUnavailable;
     return this.storage.term(i);
   }
 
@@ -222,7 +223,7 @@ export class RaftLog {
    * entries of the current term commit by counting replicas (Raft §5.4.2).
    */
   maybeCommit(maxIndex: number, term: number): boolean {
-    if (maxIndex > this.committed && this.zeroTermOnErrCompacted(maxIndex) === term) {
+    if (maxIndex > this.committed && this.zeroTermOnOutOfBounds(maxIndex) === term) {
       this.commitTo(maxIndex);
       return true;
     }
@@ -272,12 +273,12 @@ export class RaftLog {
     return limitSize(ents, maxSize);
   }
 
-  /** zeroTermOnErrCompacted returns term(i), or 0 if it was compacted. */
-  zeroTermOnErrCompacted(i: number): number {
+  /** zeroTermOnOutOfBounds returns term(i), or 0 if `i` is compacted or beyond the log. */
+  zeroTermOnOutOfBounds(i: number): number {
     try {
       return this.term(i);
     } catch (e) {
-      if (e === ErrCompacted) return 0;
+      if (e === ErrCompacted || e === ErrUnavailable) return 0;
       throw e;
     }
   }

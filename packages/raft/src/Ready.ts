@@ -16,9 +16,16 @@
  *    `applyConfChange` on the node. `readStates` become servable once applied >= their index.
  * 5. Call `advance()` — exactly once per `ready()`, before the next `ready()`.
  *
- * Limits: the application may pipeline applying (4) behind later Readys only if it keeps
- * their order; raft assumes everything in committedEntries is applied when advance() is
- * called (the classic, synchronous storage mode of etcd's raft).
+ * Applying may lag (etcd's server does this): `advance()` may be called before the normal
+ * entries of `committedEntries` are applied, as long as they are applied in order and the
+ * application tracks its own applied index (for reads and for `Config.applied` on restart).
+ * But when `committedEntries` contains a conf change entry, `applyConfChange` must have been
+ * called for it before `advance()`: raft treats everything up to the last committed entry as
+ * applied at `advance()`, and would otherwise accept the next conf change, or campaign,
+ * against a stale configuration.
+ *
+ * Limits: the classic, synchronous storage mode of etcd's raft (no asynchronous storage
+ * writes).
  */
 import type { Entry, HardState, Message, ReadState, Snapshot, SoftState } from "./types.js";
 

@@ -194,3 +194,17 @@ test("leader election in clusters of 1, 3 and 5 over the simulator; one leader p
     for (const leaders of sim.leadersByTerm.values()) assert.equal(leaders.size, 1);
   }
 });
+
+test("a vote request of a lower term is rejected with our term; the candidate steps down to it", () => {
+  const r = newRaft(1, [1, 2, 3]);
+  r.becomeFollower(5, 0n);
+  r.step(newMessage({ type: MessageType.MsgVote, from: 2n, to: 1n, term: 3, index: 9, logTerm: 3 }));
+  const [resp] = readMessages(r);
+  assert.deepEqual([resp?.type, resp?.term, resp?.reject], [MessageType.MsgVoteResp, 5, true]);
+  const c = newRaft(2, [1, 2, 3]);
+  c.becomeFollower(2, 0n);
+  c.becomeCandidate();
+  c.step(resp!);
+  assert.equal(c.state, StateType.StateFollower);
+  assert.equal(c.term, 5);
+});

@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ErrCompacted, MemoryStorage, RaftLog, Unstable, type Entry } from "../src/index.js";
+import { ErrCompacted, ErrUnavailable, MemoryStorage, RaftLog, Unstable, type Entry } from "../src/index.js";
 
 const ent = (index: number, term: number): Entry => ({ index, term, type: 0, data: new Uint8Array() });
 const terms = (ents: Entry[]) => ents.map((e) => e.term);
@@ -106,8 +106,9 @@ test("slice across storage and unstable, with compaction", () => {
   assert.throws(() => log.slice(2, 4, Infinity), (e) => e === ErrCompacted);
   assert.throws(() => log.slice(3, 8, Infinity), /out of bound/);
   assert.equal(log.term(2), 1, "the snapshot's last term stays known");
-  assert.equal(log.term(1), 0, "below the snapshot: 0");
-  assert.equal(log.term(7), 0, "beyond the log: 0");
+  assert.throws(() => log.term(1), (e) => e === ErrCompacted, "below the snapshot");
+  assert.throws(() => log.term(7), (e) => e === ErrUnavailable, "beyond the log");
+  assert.equal(log.matchTerm(7, 0), false, "nothing matches beyond the log");
 });
 
 test("nextCommittedEnts respects applied and maxNextEntsSize", () => {

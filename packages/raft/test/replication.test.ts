@@ -168,3 +168,19 @@ test("heartbeats carry min(match, commit) and unpause probing", () => {
     [3n, 0],
   ]);
 });
+
+test("a full inflight window whose messages were all lost recovers through heartbeat responses", () => {
+  const sim = new Simulator([1n, 2n, 3n], { config: { maxInflightMsgs: 2 } });
+  sim.campaign(1n);
+  // Lose every append to node 3 while the window fills up.
+  sim.filter = (m) => !(m.type === MessageType.MsgApp && m.to === 3n);
+  for (let i = 0; i < 5; i++) sim.propose(1n, `e${i}`);
+  sim.stabilize();
+  const pr = sim.node(1n).node.status().progress!.get(3n)!;
+  assert.equal(pr.state, ProgressState.StateReplicate);
+  assert.equal(pr.paused, true, "window full, all of it lost");
+  sim.filter = undefined;
+  sim.run(3);
+  assert.equal(sim.node(3n).raft.raftLog.lastIndex(), sim.node(1n).raft.raftLog.lastIndex());
+  assert.deepEqual(sim.node(3n).appliedData.map((d) => d.data), ["e0", "e1", "e2", "e3", "e4"]);
+});

@@ -34,7 +34,10 @@ export class Progress {
   pendingSnapshot = 0;
   /** recentActive: heard from since the last CheckQuorum round. */
   recentActive = false;
-  /** msgAppFlowPaused: in StateProbe, a probe is out and we wait for its answer. */
+  /**
+   * msgAppFlowPaused: in StateProbe, a probe is out and we wait for its answer; in
+   * StateReplicate, the inflight window is full. Heartbeat responses clear it.
+   */
   msgAppFlowPaused = false;
   /** inflights is the flow-control window used in StateReplicate. */
   inflights: Inflights;
@@ -102,6 +105,9 @@ export class Progress {
           this.next = last + 1;
           this.inflights.add(last, bytes);
         }
+        // A full window pauses the flow until an acknowledgement (or a heartbeat response,
+        // which lets one empty append through: see Raft.maybeSendAppend).
+        this.msgAppFlowPaused = this.inflights.full();
         break;
       case ProgressState.StateProbe:
         // Any append in probe state is a probe: wait for its answer (or a heartbeat response).
@@ -152,7 +158,7 @@ export class Progress {
       case ProgressState.StateProbe:
         return this.msgAppFlowPaused;
       case ProgressState.StateReplicate:
-        return this.inflights.full();
+        return this.msgAppFlowPaused;
       default:
         return true;
     }

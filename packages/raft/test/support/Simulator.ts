@@ -19,6 +19,8 @@ import {
   RawNode,
   SnapshotStatus,
   StateType,
+  messageTypeName,
+  stateTypeName,
   type Config,
   type ConfState,
   type Entry,
@@ -57,6 +59,11 @@ export interface SimOptions {
   config?: Partial<Config>;
   /** Members that start as learners (they must also be in the ids list). */
   learners?: NodeId[];
+  /**
+   * Start from empty storages and RawNode.bootstrap (membership in the log, as etcd does)
+   * instead of an initial ConfState. Learners are not supported with it.
+   */
+  bootstrap?: boolean;
 }
 
 interface InFlight {
@@ -110,6 +117,40 @@ function snapHash(s: Snapshot): number {
 
 const decoder = new TextDecoder();
 
+/** describeEntry renders an entry as term/index plus its type and data, e.g. `1/2 "x"`. */
+export function describeEntry(e: Entry): string {
+  if (e.type === EntryType.EntryConfChange) {
+    const cc = decodeConfChange(e.data);
+    return `${e.term}/${e.index} ConfChange(${["add", "remove", "update", "learner"][cc.type]} ${cc.nodeId})`;
+  }
+  if (e.type === EntryType.EntryConfChangeV2) {
+    const cc = decodeConfChangeV2(e.data);
+    const changes = cc.changes.map((c) => `${["add", "remove", "update", "learner"][c.type]} ${c.nodeId}`).join(", ");
+    return `${e.term}/${e.index} ConfChangeV2(${changes.length > 0 ? changes : "leave joint"})`;
+  }
+  return `${e.term}/${e.index}${e.data.length > 0 ? ` ${JSON.stringify(decoder.decode(e.data))}` : ""}`;
+}
+
+/** describeMessage renders a message on one line, zero fields omitted. */
+export function describeMessage(m: Message): string {
+  let s = `${m.from}->${m.to} ${messageTypeName(m.type)} term=${m.term}`;
+  const t = m.type;
+  if (t === MessageType.MsgApp || t === MessageType.MsgVote || t === MessageType.MsgPreVote) {
+    s += ` log=${m.logTerm}/${m.index}`;
+  } else if (m.index !== 0) {
+    s += ` index=${m.index}`;
+  }
+  if (m.commit !== 0) s += ` commit=${m.commit}`;
+  if (m.reject) s += ` rejected${t === MessageType.MsgAppResp ? ` (hint ${m.logTerm}/${m.rejectHint})` : ""}`;
+  if (m.context.length > 0) s += ` ctx=${JSON.stringify(decoder.decode(m.context))}`;
+  if (m.entries.length > 0) s += ` entries=[${m.entries.map(describeEntry).join(", ")}]`;
+  if (m.snapshot !== undefined) {
+    const md = m.snapshot.metadata;
+    s += ` snapshot=${md.term}/${md.index} voters=(${md.confState.voters.join(" ")})`;
+  }
+  return s;
+}
+
 /** entryKey identifies an entry's content for comparisons. */
 export function entryKey(e: Entry): string {
   return `${e.term}/${e.type}/${Buffer.from(e.data).toString("hex")}`;
@@ -123,6 +164,8 @@ export class Simulator {
   private round = 0;
   /** Links cut by partitions: "from->to". */
   private cut = new Set<string>();
+  /** trace, when set, collects one line per delivered message and per role change. */
+  trace: string[] | undefined = undefined;
   /** filter decides per message whether it is delivered (false = drop). */
   filter: ((m: Message) => boolean) | undefined = undefined;
   /** Every (term, index, data) applied first, by index: the state-machine safety oracle. */
@@ -130,7 +173,7 @@ export class Simulator {
   readonly violations: string[] = [];
   /** Leaders seen per term: the election-safety oracle. */
   readonly leadersByTerm = new Map<number, Set<NodeId>>();
-  readonly opts: Required<Omit<SimOptions, "config" | "learners">> & {
+  readonly opts: Required<Omit<SimOptions, "config" | "learners" | "bootstrap">> & {
     config: Partial<Config> | undefined;
     learners: NodeId[] | undefined;
   };
@@ -153,7 +196,16 @@ export class Simulator {
     this.rand = prng(this.opts.seed);
     const learners = opts.learners ?? [];
     const voters = ids.filter((id) => !learners.includes(id));
-    for (const id of ids) this.addNode(id, new MemoryStorage({ voters, learners }));
+    for (const id of ids) {
+      if (opts.bootstrap === true) {
+        const n = this.addNode(id, new MemoryStorage());
+        n.node.bootstrap(voters.map((v) => ({ id: v })));
+        this.processReady(n); // persist and apply the bootstrap entries
+
+      } else {
+        this.addNode(id, new MemoryStorage({ voters, learners }));
+      }
+    }
   }
 
   /** addNode adds a member with the given storage (e.g. an empty one for a node joining later). */
@@ -248,6 +300,9 @@ export class Simulator {
       n.storage.append(rd.entries);
       if (rd.hardState !== undefined) n.storage.setHardState(rd.hardState);
       for (const m of rd.messagesAfterPersist) this.send(m);
+      if (rd.softState !== undefined && this.trace !== undefined) {
+        this.trace.push(`${n.id} is ${stateTypeName(rd.softState.raftState).slice(5).toLowerCase()} at term ${n.raft.term}${rd.softState.lead !== 0n ? `, leader ${rd.softState.lead}` : ""}`);
+      }
       if (rd.softState?.raftState === StateType.StateLeader) {
         const term = n.raft.term;
         let set = this.leadersByTerm.get(term);
@@ -300,7 +355,13 @@ export class Simulator {
     const every = this.opts.compactEvery;
     if (every <= 0) return;
     if (n.applied - n.storage.firstIndex() + 1 < every) return;
-    if (n.applied > n.storage.lastIndex()) return;
+    this.compact(n.id);
+  }
+
+  /** compact snapshots node `id` at its applied index and drops the log up to it. */
+  compact(id: NodeId): void {
+    const n = this.node(id);
+    if (n.applied > n.storage.lastIndex() || n.applied < n.storage.firstIndex()) return;
     const data = new Uint8Array(4);
     new DataView(data.buffer).setUint32(0, n.hash);
     n.storage.createSnapshot(n.applied, n.confState, data);
@@ -335,6 +396,7 @@ export class Simulator {
         sender.node.reportSnapshot(m.to, ok ? SnapshotStatus.SnapshotFinish : SnapshotStatus.SnapshotFailure);
       }
     }
+    if (this.trace !== undefined) this.trace.push(`${ok ? "" : "DROPPED "}${describeMessage(m)}`);
     if (!ok) return;
     try {
       this.node(m.to).node.step(m);
