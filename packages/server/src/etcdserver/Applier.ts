@@ -9,8 +9,7 @@
  * Lease grants, checkpoints and conf changes act on the lessor / raft directly in entry
  * order. A lease revoke first flushes the ops before it (so keys they attach are known), then
  * deletes its keys in one revision. Entries at or below the consistent index were applied
- * before a restart and are skipped — except conf changes, which raft must see again to
- * rebuild its configuration.
+ * before a restart and are skipped. (Raft learns conf changes in the Ready loop itself.)
  */
 import {
   LeaseNotFoundError,
@@ -95,7 +94,7 @@ export class Applier {
   private applyConfChange(entry: Entry, replayed: boolean): void {
     const cc: ConfChangeV2 =
       entry.type === EntryType.EntryConfChange ? asConfChangeV2(decodeConfChange(entry.data)) : decodeConfChangeV2(entry.data);
-    this.host.node.applyConfChange(cc);
+    // raft itself learnt the change in the Ready loop, before advance() (see EtcdServer).
     for (const change of cc.changes) {
       if (change.type === ConfChangeType.ConfChangeRemoveNode) {
         this.host.members.delete(change.nodeId);

@@ -29,8 +29,11 @@ import { AuthStore, createTokenProvider, simpleTokenIndex, type AuthInfo } from 
 import { Lessor, minLeaseTTL } from "@etcd-ts/lease";
 import { openEngine, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
 import {
+  EntryType,
   ErrProposalDropped,
   MemoryStorage,
+  decodeConfChange,
+  decodeConfChangeV2,
   RawNode,
   emptyConfState,
   isEmptySnapshot,
@@ -271,6 +274,12 @@ export class EtcdServer implements ApplierHost {
     if (ready.readStates.length > 0) this.readIndex.onReadStates(ready.readStates);
     if (ready.committedEntries.length > 0) {
       const entries = ready.committedEntries;
+      // Raft must know a committed conf change before advance(), or it may accept the next one
+      // (or campaign) against a stale configuration; the rest of applying may lag behind.
+      for (const entry of entries) {
+        if (entry.type === EntryType.EntryConfChange) this.node.applyConfChange(decodeConfChange(entry.data));
+        else if (entry.type === EntryType.EntryConfChangeV2) this.node.applyConfChange(decodeConfChangeV2(entry.data));
+      }
       this.applyQueue = this.applyQueue.then(() => this.applier.apply(entries)).catch((error: Error) => this.crash(error));
     }
   }
