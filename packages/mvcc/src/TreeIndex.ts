@@ -132,7 +132,7 @@ export class TreeIndex {
 
   /**
    * compact compacts every key's history at atRev, drops keys left empty, and returns the
-   * revisions (as {@link KeyIndex.revisionId}) the backend must keep at or below atRev.
+   * revisions (as `KeyIndex.revisionId`) the backend must keep at or below atRev.
    */
   compact(atRev: number): Set<string> {
     const available = new Set<string>();
