@@ -26,6 +26,7 @@
  * Not here: gRPC framing, fragmenting of large responses, watch IDs chosen by the client
  * (the server maps them), periodic progress timers (the server owns timers).
  */
+import { MvccError } from "./errors.js";
 import type { mvccpb } from "@etcd-ts/api";
 import { keyString } from "./internal/keys.js";
 
@@ -367,10 +368,22 @@ export class WatchStream implements AsyncIterable<WatchResponse> {
    * watch adds a watcher on key (or [key, rangeEnd)) and returns its ID. Responses for it
    * come through this stream.
    */
-  watch(key: Uint8Array, rangeEnd: Uint8Array | undefined, options: WatchOptions = {}): number {
-    const id = this.nextId++;
+  watch(key: Uint8Array, rangeEnd: Uint8Array | undefined, options: WatchOptions = {}, requestedId = 0): number {
+    let id = requestedId;
+    if (id > 0) {
+      // A client-chosen ID (etcd 3.4): refused when this stream already uses it.
+      if (this.watchers.has(id)) throw new MvccError("duplicateWatchId");
+    } else {
+      while (this.watchers.has(this.nextId)) this.nextId++;
+      id = this.nextId++;
+    }
     this.store.add(this, id, key, rangeEnd, options);
     return id;
+  }
+
+  /** has tells whether a watcher ID is in use on this stream. */
+  has(id: number): boolean {
+    return this.watchers.has(id);
   }
 
   /** cancel removes a watcher; it returns whether it existed. */

@@ -27,7 +27,7 @@ import {
 } from "@etcd-ts/api";
 
 /** MvccErrorKind names each error mvcc reports. */
-export type MvccErrorKind = "compacted" | "futureRev" | "keyNotFound" | "leaseNotFound" | "noSpace" | "closed";
+export type MvccErrorKind = "compacted" | "futureRev" | "keyNotFound" | "leaseNotFound" | "noSpace" | "closed" | "duplicateWatchId";
 
 const MESSAGES: Record<MvccErrorKind, string> = {
   compacted: "mvcc: required revision has been compacted",
@@ -36,6 +36,7 @@ const MESSAGES: Record<MvccErrorKind, string> = {
   leaseNotFound: "lease not found",
   noSpace: "etcdserver: mvcc: database space exceeded",
   closed: "mvcc: closed",
+  duplicateWatchId: "mvcc: duplicate watch ID provided on the WatchStream",
 };
 
 /** MvccError is an error mvcc reports on purpose; see the module comment for the table. */
@@ -65,6 +66,8 @@ export class MvccError extends Error {
         return new NoSpaceError({ cause: this });
       case "closed":
         return new EtcdError(GrpcStatus.UNAVAILABLE, this.message, { cause: this });
+      case "duplicateWatchId":
+        return new EtcdError(GrpcStatus.ALREADY_EXISTS, this.message, { cause: this });
     }
   }
 }

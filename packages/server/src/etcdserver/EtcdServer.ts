@@ -411,6 +411,9 @@ export class EtcdServer implements ApplierHost {
     return [...this.alarms];
   }
 
+  /** watchProgressNotifyIntervalMs: how often quiet progress-notify watchers hear the revision (etcd: 10 min). */
+  watchProgressNotifyIntervalMs = 10 * 60_000;
+
   /** requestTimeoutMs is how long a proposal may take: etcd's 5 s plus two election timeouts. */
   get requestTimeoutMs(): number {
     return 5000 + 2 * this.config.electionTimeout;
