@@ -1,4 +1,66 @@
 #!/usr/bin/env node
-// The etcd daemon. The server is built by issue #8; until then this entry point only says so.
-console.error("etcd-ts: the server is not built yet (issue #8); the daemon cannot start.");
-process.exit(1);
+// The etcd daemon: reads etcd's flags, ETCD_* variables and --config-file through
+// parseDaemonArgs (dist/cli.js), prints what it says, and starts the member with
+// @etcd-ts/server's startEtcd; SIGTERM/SIGINT stop it gracefully.
+// Needs a build first: `pnpm --filter @etcd-ts/etcd build`.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { URL } from "node:url";
+import { startEtcd } from "@etcd-ts/server";
+import { formatNote, parseDaemonArgs } from "../dist/index.js";
+
+const result = parseDaemonArgs(process.argv.slice(2), process.env, {
+  isInitialized: (dataDir) => existsSync(join(dataDir, "member")),
+});
+
+switch (result.kind) {
+  case "version":
+    process.stdout.write(result.text);
+    process.exit(0);
+    break;
+  case "help":
+    process.stderr.write(result.usage);
+    process.stdout.write(result.text);
+    process.exit(0);
+    break;
+  case "error":
+    for (const note of result.notes) {
+      if (note.level !== "debug") process.stderr.write(`${formatNote(note, "capnslog", new Date())}\n`);
+    }
+    process.stderr.write(result.message);
+    process.exit(result.exitCode);
+    break;
+  case "run": {
+    const { config } = result;
+    for (const note of result.notes) {
+      if (note.level !== "debug" || config.logLevel === "debug") process.stderr.write(`${formatNote(note, config.logger, new Date())}\n`);
+    }
+    const log = (level, pkg, text) => process.stderr.write(`${formatNote({ level, pkg, text }, config.logger, new Date())}\n`);
+    let etcd;
+    try {
+      etcd = await startEtcd(config);
+    } catch (error) {
+      log("fatal", "etcdmain", error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    }
+    log("info", "etcdserver", `published {Name:${config.name} ClientURLs:[${etcd.clientUrls.join(" ")}]} to cluster`);
+    log("info", "embed", "ready to serve client requests");
+    for (const url of etcd.clientUrls) log("notice", "embed", `serving insecure client requests on ${new URL(url).host}, this is strongly discouraged!`);
+    let stopping = false;
+    const stop = (signal) => {
+      if (stopping) return;
+      stopping = true;
+      log("notice", "osutil", `received ${signal} signal, shutting down...`);
+      etcd.close().then(
+        () => process.exit(0),
+        (error) => {
+          log("error", "etcdmain", `stopping: ${error instanceof Error ? error.message : String(error)}`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGTERM", () => stop("terminated"));
+    process.on("SIGINT", () => stop("interrupt"));
+    break;
+  }
+}

@@ -1,9 +1,24 @@
 /**
- * @etcd-ts/etcd — The etcd daemon (bin/etcd) and etcdutl.
+ * @etcd-ts/etcd — the etcd daemon (`bin/etcd.js`): etcd 3.4's flags, `ETCD_*` environment
+ * variables and `--config-file`, turned into the server's typed config.
  *
- * Not built yet: issue #8 builds this package. Until then it exports nothing, so
- * nothing can depend on it by accident.
+ * `parseDaemonArgs` is the whole front end as a pure function; the bin prints its result
+ * and (once the server's `startEtcd` lands) starts the member. etcdutl is not built yet.
  *
  * @packageDocumentation
  */
-export {};
+export { parseDaemonArgs } from "./cli.js";
+export type { DaemonArgsOptions, DaemonArgsResult } from "./cli.js";
+export { buildDaemonConfig } from "./daemonConfig.js";
+export type { BuildOptions, BuildResult, DaemonConfig, DaemonSettings, LogLevelName, Settings, TlsSettings } from "./daemonConfig.js";
+export { FLAGS, HELP_SECTIONS, RETIRED_FLAGS, lookupFlag } from "./flags.js";
+export type { FlagDef, FlagKind, FlagSupport, FlagValue, HelpSection } from "./flags.js";
+export { ENV_PREFIX, flagToEnv } from "./env.js";
+export type { Environment } from "./env.js";
+export { parseConfigFile } from "./configFile.js";
+export type { ConfigFileResult } from "./configFile.js";
+export { USAGE, flagsHelp } from "./help.js";
+export { versionText } from "./version.js";
+export type { RuntimeInfo } from "./version.js";
+export { formatNote, formatCapnslog, formatZap } from "./log.js";
+export type { LogLevel, LogNote } from "./log.js";
