@@ -56,8 +56,11 @@ async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => st
   throw new Error(`etcd did not become healthy within 20 s:\n${log()}`);
 }
 
-/** startRealEtcd starts one etcd member; extra flags are appended to the command line. */
-export async function startRealEtcd(extraFlags: readonly string[] = []): Promise<RealEtcd> {
+/**
+ * startRealEtcd starts one etcd member; extra flags are appended to the command line.
+ * `binary` may name another daemon taking etcd's flags (etcd-ts's apps/etcd/bin/etcd.js).
+ */
+export async function startRealEtcd(extraFlags: readonly string[] = [], binary: string = ETCD_BINARY): Promise<RealEtcd> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const dataDir = await mkdtemp(join(tmpdir(), "real-etcd-"));
@@ -66,7 +69,7 @@ export async function startRealEtcd(extraFlags: readonly string[] = []): Promise
     const clientUrl = `http://127.0.0.1:${clientPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;
     const child = spawn(
-      ETCD_BINARY,
+      binary,
       [
         "--name", "oracle",
         "--data-dir", dataDir,

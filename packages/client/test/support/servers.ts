@@ -1,8 +1,9 @@
 /**
  * The servers the client's tests run against, behind one factory so the same suite runs
  * against the real etcd 3.4 now and against our own server once it exists:
- * `ETCD_TEST_SERVER=real` (default) starts Debian's `etcd`; other values are reserved for
- * etcd-ts and fail clearly until it exists.
+ * `ETCD_TEST_SERVER=real` (default) starts Debian's `etcd`; `ETCD_TEST_SERVER=ours` starts
+ * etcd-ts's daemon (apps/etcd/bin/etcd.js) with the same flags — single members only until
+ * clustering exists.
  *
  * Unlike @etcd-ts/testkit's `startRealEtcd`, a server here can be restarted on the same
  * port and data dir (for resume-after-restart tests) and clusters of several members can be
@@ -37,7 +38,9 @@ export interface TestCluster {
 }
 
 const KIND = process.env["ETCD_TEST_SERVER"] ?? "real";
-const ETCD_BINARY = process.env["ETCD_BINARY"] ?? "etcd";
+/** ours: etcd-ts's daemon (apps/etcd/bin/etcd.js, built), started with the same flags as etcd. */
+const OUR_DAEMON = new URL("../../../../apps/etcd/bin/etcd.js", import.meta.url).pathname;
+const ETCD_BINARY = process.env["ETCD_BINARY"] ?? (KIND === "ours" ? OUR_DAEMON : "etcd");
 
 async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => string, quorum: boolean): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -57,7 +60,8 @@ async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => st
 
 /** startCluster starts `size` members of the real etcd (a one-member cluster by default). */
 export async function startCluster(size = 1, extraFlags: readonly string[] = []): Promise<TestCluster> {
-  if (KIND !== "real") throw new Error(`ETCD_TEST_SERVER=${KIND}: only "real" exists until etcd-ts's server does`);
+  if (KIND !== "real" && KIND !== "ours") throw new Error(`ETCD_TEST_SERVER=${KIND}: expected "real" or "ours"`);
+  if (KIND === "ours" && size > 1) throw new Error("ETCD_TEST_SERVER=ours: etcd-ts serves single members only (no peer transport yet)");
   const root = await mkdtemp(join(tmpdir(), "client-test-etcd-"));
   const specs: { name: string; clientPort: number; peerPort: number; dataDir: string }[] = [];
   for (let i = 0; i < size; i++) {

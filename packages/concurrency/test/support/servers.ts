@@ -1,7 +1,7 @@
 /**
  * The server the concurrency tests run against, behind one factory so the same suite runs
- * against the real etcd 3.4 now and against etcd-ts's server once it exists
- * (`ETCD_TEST_SERVER=real`, the default; other values fail clearly until then).
+ * against the real etcd 3.4 (`ETCD_TEST_SERVER=real`, the default) and against etcd-ts's
+ * daemon (`ETCD_TEST_SERVER=ours`: apps/etcd/bin/etcd.js, built, with the same flags).
  */
 import { startRealEtcd } from "@etcd-ts/testkit";
 
@@ -15,10 +15,11 @@ export interface TestServer {
 }
 
 const KIND = process.env["ETCD_TEST_SERVER"] ?? "real";
+const OUR_DAEMON = new URL("../../../../apps/etcd/bin/etcd.js", import.meta.url).pathname;
 
 /** startServer starts a one-member cluster. */
 export async function startServer(extraFlags: readonly string[] = []): Promise<TestServer> {
-  if (KIND !== "real") throw new Error(`ETCD_TEST_SERVER=${KIND}: only "real" exists until etcd-ts's server does`);
-  const etcd = await startRealEtcd(extraFlags);
+  if (KIND !== "real" && KIND !== "ours") throw new Error(`ETCD_TEST_SERVER=${KIND}: expected "real" or "ours"`);
+  const etcd = await startRealEtcd(extraFlags, KIND === "ours" ? OUR_DAEMON : undefined);
   return { endpoints: [etcd.clientUrl], address: etcd.clientAddress, stop: () => etcd.stop() };
 }

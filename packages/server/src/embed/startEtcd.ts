@@ -53,7 +53,7 @@ export async function startEtcd(options: Partial<EtcdConfig> = {}): Promise<Etcd
       const parsed = new URL(url);
       if (parsed.protocol !== "http:") throw new Error(`etcd-ts: ${parsed.protocol} client URLs need TLS support (not built yet)`);
       const host = parsed.hostname.replace(/^\[|\]$/g, "");
-      const listener = new ClientListener({ host, port: Number(parsed.port || 2379), grpc, http1 });
+      const listener = new ClientListener({ host, port: Number(parsed.port || 2379), grpc, http1, holdUntilServe: true });
       await listener.listen();
       listeners.push(listener);
       clientUrls.push(`http://${parsed.hostname}:${listener.address().port}`);
@@ -70,6 +70,7 @@ export async function startEtcd(options: Partial<EtcdConfig> = {}): Promise<Etcd
     registerAuth(grpc, server);
     registerHealth(grpc);
     await server.readyNotify();
+    for (const listener of listeners) listener.serve();
     const running = server;
     let closed = false;
     return {

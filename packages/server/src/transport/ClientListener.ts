@@ -24,6 +24,8 @@ export interface ClientListenerOptions {
   readonly http1: Http1Handler;
   /** maxConcurrentStreams per HTTP/2 connection (etcd: math.MaxUint32 by default; we bound it). */
   readonly maxConcurrentStreams?: number;
+  /** holdUntilServe: accept connections from `listen()` on but serve them only after `serve()`. */
+  readonly holdUntilServe?: boolean;
 }
 
 /** ClientListener accepts client connections on one address. */
@@ -33,8 +35,11 @@ export class ClientListener {
   private readonly h1;
   private readonly sessions = new Set<ServerHttp2Session>();
   private readonly sockets = new Set<Socket>();
+  /** Connections accepted before `serve()`: held, unread, until the member is ready. */
+  private held: Socket[] | undefined;
 
   constructor(private readonly options: ClientListenerOptions) {
+    this.held = options.holdUntilServe ? [] : undefined;
     this.h2 = createHttp2Server({
       settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? 4096 },
       // etcd's requests may be up to --max-request-bytes; keep headers bounded.
@@ -47,7 +52,15 @@ export class ClientListener {
       session.on("error", () => undefined);
     });
     this.h1 = createHttp1Server(options.http1);
-    this.tcp = createTcpServer((socket) => this.route(socket));
+    this.tcp = createTcpServer((socket) => {
+      if (this.held) {
+        socket.pause();
+        socket.on("error", () => undefined);
+        this.held.push(socket);
+        this.sockets.add(socket);
+        socket.once("close", () => this.sockets.delete(socket));
+      } else this.route(socket);
+    });
   }
 
   /** listen starts accepting; resolves once bound. */
@@ -59,6 +72,17 @@ export class ClientListener {
         resolve();
       });
     });
+  }
+
+  /**
+   * serve starts answering: connections accepted since `listen()` (when the port was bound
+   * but the member was not ready yet) are served from here on, as etcd serves clients only
+   * once the member is ready.
+   */
+  serve(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const socket of held) if (!socket.destroyed) this.route(socket);
   }
 
   /** address is the bound address (the actual port when 0 was asked). */
@@ -98,5 +122,6 @@ export class ClientListener {
       }
     };
     socket.on("data", onData);
+    socket.resume(); // a held socket was paused
   }
 }
