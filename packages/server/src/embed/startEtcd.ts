@@ -14,6 +14,8 @@ import { httpHandler } from "../http/handlers.js";
 import { ClientListener } from "../transport/ClientListener.js";
 import { registerAuth } from "../v3rpc/auth.js";
 import { registerCluster } from "../v3rpc/cluster.js";
+import { registerElection } from "../v3rpc/election.js";
+import { registerLock } from "../v3rpc/lock.js";
 import { registerHealth } from "../v3rpc/health.js";
 import { registerKV } from "../v3rpc/kv.js";
 import { registerLease } from "../v3rpc/lease.js";
@@ -68,6 +70,8 @@ export async function startEtcd(options: Partial<EtcdConfig> = {}): Promise<Etcd
     registerCluster(grpc, server);
     registerMaintenance(grpc, server);
     registerAuth(grpc, server);
+    registerLock(grpc, server);
+    registerElection(grpc, server);
     registerHealth(grpc);
     await server.readyNotify();
     for (const listener of listeners) listener.serve();
