@@ -22,3 +22,4 @@ export { versionText } from "./version.js";
 export type { RuntimeInfo } from "./version.js";
 export { formatNote, formatCapnslog, formatZap } from "./log.js";
 export type { LogLevel, LogNote } from "./log.js";
+export type { IntegerType } from "./goValues.js";
