@@ -16,8 +16,12 @@ async function start(dataDir: string, port: number): Promise<{ child: ChildProce
   let log = "";
   child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready within 20 s:\n${log}`)), 20_000);
-    child.stderr!.on("data", () => log.includes("ready to serve client requests") && (clearTimeout(timer), resolve()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`not ready within 20 s:\n${log}`));
+    }, 20_000);
+    // The last line the daemon prints once it serves.
+    child.stderr!.on("data", () => /serving insecure client requests on 127\.0\.0\.1:\d+/.test(log) && (clearTimeout(timer), resolve()));
     child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`exited with ${code}:\n${log}`))));
   });
   return { child, log: () => log };
@@ -32,8 +36,10 @@ function etcdctl(port: number, ...args: string[]): string {
 test("bin/etcd serves etcdctl, stops gracefully on SIGTERM, and restarts with its data", { timeout: 90_000 }, async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "etcd-daemon-"));
   const port = await freePort();
+  const children: ChildProcess[] = [];
   try {
     const first = await start(dataDir, port);
+    children.push(first.child);
     let child = first.child;
     const log = first.log;
     assert.match(log(), /serving insecure client requests on 127\.0\.0\.1:\d+/);
@@ -44,10 +50,12 @@ test("bin/etcd serves etcdctl, stops gracefully on SIGTERM, and restarts with it
     assert.equal(code, 0);
 
     child = (await start(dataDir, port)).child;
+    children.push(child);
     assert.equal(etcdctl(port, "get", "greeting", "--print-value-only"), "hello\n");
     child.kill("SIGTERM");
     await new Promise((resolve) => child.once("exit", resolve));
   } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     await rm(dataDir, { recursive: true, force: true });
   }
 });
