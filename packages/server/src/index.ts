@@ -22,3 +22,5 @@ export type { Etcd } from "./embed/startEtcd.js";
 export { EtcdServer } from "./etcdserver/EtcdServer.js";
 export { computeClusterId, computeMemberId, idHex } from "./membership/ids.js";
 export type { Member } from "./membership/Member.js";
+export { gatewayHandler, isGatewayPath } from "./gateway/index.js";
+export type { GatewayHandler, GatewayOptions } from "./gateway/index.js";

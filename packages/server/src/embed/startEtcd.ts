@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { defaultConfig, type EtcdConfig } from "../config/EtcdConfig.js";
 import { EtcdServer } from "../etcdserver/EtcdServer.js";
 import { GrpcServer } from "../grpc/GrpcServer.js";
+import { gatewayHandler } from "../gateway/index.js";
 import { httpHandler } from "../http/handlers.js";
 import { ClientListener } from "../transport/ClientListener.js";
 import { registerAuth } from "../v3rpc/auth.js";
@@ -42,8 +43,10 @@ export async function startEtcd(options: Partial<EtcdConfig> = {}): Promise<Etcd
   const grpc = new GrpcServer({ maxReceiveMessageSize: base.maxRequestBytes + GRPC_OVERHEAD_BYTES });
   let server: EtcdServer | undefined;
   const listeners: ClientListener[] = [];
+  const gateway = gatewayHandler(grpc, { maxReceiveMessageSize: base.maxRequestBytes + GRPC_OVERHEAD_BYTES });
+  let serveHttp: ReturnType<typeof httpHandler> | undefined;
   const http1 = (...args: Parameters<ReturnType<typeof httpHandler>>): void => {
-    if (server) httpHandler(server)(...args);
+    if (server) (serveHttp ??= httpHandler(server, gateway))(...args);
     else {
       args[1].writeHead(503);
       args[1].end();

@@ -38,6 +38,7 @@ import {
   emptyConfState,
   isEmptySnapshot,
   type ConfState,
+  type Entry,
   type Ready,
   type Snapshot,
 } from "@etcd-ts/raft";
@@ -73,6 +74,8 @@ export class EtcdServer implements ApplierHost {
   private snapshotIndex: number;
   private confState: ConfState;
   private term = 0;
+  /** durableIndex is the last raft index the WAL has made durable. */
+  private durableIndex: number;
   private leader = 0n;
   private readonly applier: Applier;
   private readonly readIndex: ReadIndexBatcher;
@@ -108,6 +111,7 @@ export class EtcdServer implements ApplierHost {
     this.consistentIndex = consistentIndex;
     this.appliedIndex = Math.max(consistentIndex, snapshot?.metadata.index ?? 0);
     this.snapshotIndex = snapshot?.metadata.index ?? 0;
+    this.durableIndex = storage.lastIndex();
     this.confState = snapshot?.metadata.confState ?? emptyConfState();
     this.requestPrefix = (memberId & 0xffffn) << 48n;
     this.applier = new Applier(this);
@@ -264,24 +268,42 @@ export class EtcdServer implements ApplierHost {
       await this.snapshotter.save(ready.snapshot);
       await this.wal.saveSnapshot({ index: ready.snapshot.metadata.index, term: ready.snapshot.metadata.term });
       this.storage.applySnapshot(ready.snapshot);
+      this.durableIndex = Math.max(this.durableIndex, ready.snapshot.metadata.index);
     }
+    // Committed entries already durable before this Ready (all of them on a single member, whose
+    // commits always come from an earlier Ready) are applied while this Ready's entries are
+    // fsynced; only the ones in this Ready's own entries must wait for the WAL.
+    const committed = ready.committedEntries;
+    let early = 0;
+    while (early < committed.length && committed[early]!.index <= this.durableIndex) early++;
+    this.learnConfChanges(committed);
+    if (early > 0) this.enqueueApply(committed.slice(0, early));
     if (ready.entries.length > 0 || ready.hardState) await this.wal.save(ready.hardState, ready.entries);
     if (ready.hardState) {
       this.storage.setHardState(ready.hardState);
       this.term = ready.hardState.term;
     }
-    if (ready.entries.length > 0) this.storage.append(ready.entries);
-    if (ready.readStates.length > 0) this.readIndex.onReadStates(ready.readStates);
-    if (ready.committedEntries.length > 0) {
-      const entries = ready.committedEntries;
-      // Raft must know a committed conf change before advance(), or it may accept the next one
-      // (or campaign) against a stale configuration; the rest of applying may lag behind.
-      for (const entry of entries) {
-        if (entry.type === EntryType.EntryConfChange) this.node.applyConfChange(decodeConfChange(entry.data));
-        else if (entry.type === EntryType.EntryConfChangeV2) this.node.applyConfChange(decodeConfChangeV2(entry.data));
-      }
-      this.applyQueue = this.applyQueue.then(() => this.applier.apply(entries)).catch((error: Error) => this.crash(error));
+    if (ready.entries.length > 0) {
+      this.storage.append(ready.entries);
+      this.durableIndex = ready.entries[ready.entries.length - 1]!.index;
     }
+    if (ready.readStates.length > 0) this.readIndex.onReadStates(ready.readStates);
+    if (early < committed.length) this.enqueueApply(committed.slice(early));
+  }
+
+  /**
+   * Raft must know a committed conf change before advance(), or it may accept the next one
+   * (or campaign) against a stale configuration; the rest of applying may lag behind.
+   */
+  private learnConfChanges(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      if (entry.type === EntryType.EntryConfChange) this.node.applyConfChange(decodeConfChange(entry.data));
+      else if (entry.type === EntryType.EntryConfChangeV2) this.node.applyConfChange(decodeConfChangeV2(entry.data));
+    }
+  }
+
+  private enqueueApply(entries: Entry[]): void {
+    this.applyQueue = this.applyQueue.then(() => this.applier.apply(entries)).catch((error: Error) => this.crash(error));
   }
 
   private onSoftState(lead: bigint): void {

@@ -5,11 +5,23 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CLUSTER_VERSION, SERVER_VERSION } from "@etcd-ts/api";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
+import { CORS_HEADERS, isGatewayPath, type GatewayHandler } from "../gateway/index.js";
 
-/** httpHandler serves etcd's HTTP endpoints for one member. */
-export function httpHandler(server: EtcdServer): (request: IncomingMessage, response: ServerResponse) => void {
+/** httpHandler serves etcd's HTTP endpoints for one member, and the JSON gateway under /v3/. */
+export function httpHandler(server: EtcdServer, gateway?: GatewayHandler): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
-    const path = (request.url ?? "/").split("?")[0];
+    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    if (gateway && isGatewayPath(path)) {
+      gateway(request, response);
+      return;
+    }
+    // etcd answers every client-port response with CORS headers, and OPTIONS with an empty 200.
+    for (const [name, value] of Object.entries(CORS_HEADERS)) response.setHeader(name, value);
+    if (request.method === "OPTIONS") {
+      response.writeHead(200);
+      response.end();
+      return;
+    }
     switch (path) {
       case "/health":
         void health(server, request, response);

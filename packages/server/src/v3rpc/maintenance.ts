@@ -40,7 +40,11 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
     };
   });
 
-  grpc.addUnary(S.alarm, async (request, call) => (await server.propose("alarm", request, call.signal, await server.authInfo(call.metadata))) as pb.AlarmResponse);
+  grpc.addUnary(S.alarm, async (request, call) => {
+    const response = (await server.propose("alarm", request, call.signal, await server.authInfo(call.metadata))) as pb.AlarmResponse;
+    // etcd 3.4's Alarm response carries no header.
+    return { ...response, header: undefined };
+  });
 
   /**
    * etcd lets only root defragment, snapshot and hash when auth is enabled — and etcd 3.4
@@ -102,9 +106,10 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
           const blob = Buffer.from(buffer.subarray(0, bytesRead));
           digest.update(blob);
           sent += bytesRead;
-          if (!call.send({ header: header(), remainingBytes: size - sent + 32, blob })) await call.drained();
+          // etcd's snapshot chunks carry no header.
+          if (!call.send({ remainingBytes: size - sent + 32, blob })) await call.drained();
         }
-        call.send({ header: header(), remainingBytes: 0, blob: digest.digest() });
+        call.send({ remainingBytes: 0, blob: digest.digest() });
       } finally {
         await handle.close();
       }

@@ -83,6 +83,8 @@ export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
           call.send({ header: header(), watchId: -1 });
         }
       }
+      // The client closed its sending side: etcd keeps the watchers until the stream goes away.
+      if (!call.signal.aborted) await new Promise((resolve) => call.signal.addEventListener("abort", resolve, { once: true }));
     } finally {
       clearInterval(progressTimer);
       stream.close();
