@@ -170,7 +170,7 @@ export class Wal {
       const segment = this.segments[s]!;
       const path = join(this.dir, segment.file);
       const isLast = s === this.segments.length - 1;
-      const buf = new Uint8Array(await readFile(path));
+      const buf: Uint8Array = await readFile(path); // a Buffer is a Uint8Array: no copy of the segment
       let offset = 0;
       let first = true;
       for (;;) {
@@ -214,7 +214,9 @@ export class Wal {
                 }
                 // A later write of the same index (a new leader's entry) replaces the suffix.
                 entries.length = position;
-                entries.push(entry);
+                // Copy the data out: a view would keep the whole (64 MiB) segment buffer alive
+                // for as long as raft's in-memory log holds the entry.
+                entries.push({ ...entry, data: Uint8Array.from(entry.data) });
               }
               lastIndex = entry.index;
               break;

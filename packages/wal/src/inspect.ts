@@ -58,7 +58,7 @@ export async function inspectWal(dir: string, onRecord?: (record: InspectedRecor
   let crc: number | undefined;
   for (let s = 0; s < segments.length; s++) {
     const file = join(dir, segments[s]!.file);
-    const buf = new Uint8Array(await readFile(file));
+    const buf: Uint8Array = await readFile(file);
     let offset = 0;
     let first = true;
     for (;;) {
