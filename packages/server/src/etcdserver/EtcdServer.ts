@@ -74,6 +74,7 @@ export class EtcdServer implements ApplierHost {
   private snapshotIndex: number;
   private confState: ConfState;
   private term = 0;
+  private vote = 0n;
   /** durableIndex is the last raft index the WAL has made durable. */
   private durableIndex: number;
   private leader = 0n;
@@ -278,10 +279,18 @@ export class EtcdServer implements ApplierHost {
     while (early < committed.length && committed[early]!.index <= this.durableIndex) early++;
     this.learnConfChanges(committed);
     if (early > 0) this.enqueueApply(committed.slice(0, early));
-    if (ready.entries.length > 0 || ready.hardState) await this.wal.save(ready.hardState, ready.entries);
+    if (ready.entries.length > 0 || (ready.hardState && (ready.hardState.term !== this.term || ready.hardState.vote !== this.vote))) {
+      await this.wal.save(ready.hardState, ready.entries);
+    } else if (ready.hardState) {
+      // Only the commit index moved: the WAL writes it without an fsync (raft can relearn
+      // it), so nothing waits for it. The WAL keeps saves in call order, and a failure
+      // fails every later save, which stops the member.
+      this.wal.save(ready.hardState, []).catch((error: Error) => this.crash(error));
+    }
     if (ready.hardState) {
       this.storage.setHardState(ready.hardState);
       this.term = ready.hardState.term;
+      this.vote = ready.hardState.vote;
     }
     if (ready.entries.length > 0) {
       this.storage.append(ready.entries);

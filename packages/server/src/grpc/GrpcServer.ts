@@ -56,6 +56,9 @@ type Route =
   | { readonly kind: "unary"; readonly method: MethodDefinition<unknown, unknown>; readonly handler: UnaryHandler<unknown, unknown> }
   | { readonly kind: "stream"; readonly method: MethodDefinition<unknown, unknown>; readonly handler: StreamHandler<unknown, unknown> };
 
+/** The abort reason of a call that finished normally. */
+const CALL_FINISHED = new StatusError(GrpcStatus.CANCELLED, "call finished");
+
 const RESERVED_HEADERS = new Set(["content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "content-length", "user-agent"]);
 
 /** GrpcServer dispatches HTTP/2 streams to gRPC handlers. */
@@ -313,7 +316,9 @@ class Call {
   private finish(code: GrpcStatusCode, message: string): void {
     if (this.finished) return;
     this.finished = true;
-    if (!this.controller.signal.aborted) this.controller.abort(new StatusError(code === GrpcStatus.OK ? GrpcStatus.CANCELLED : code, message || "call finished"));
+    // A finished call's signal aborts so its handler's waits end; an OK finish (the common case)
+    // shares one reason instead of building an Error with a stack per call.
+    if (!this.controller.signal.aborted) this.controller.abort(code === GrpcStatus.OK ? CALL_FINISHED : new StatusError(code, message));
     if (this.inboxWaiter) {
       const waiter = this.inboxWaiter;
       this.inboxWaiter = undefined;
