@@ -24,3 +24,7 @@ export { computeClusterId, computeMemberId, idHex } from "./membership/ids.js";
 export type { Member } from "./membership/Member.js";
 export { gatewayHandler, isGatewayPath } from "./gateway/index.js";
 export type { GatewayHandler, GatewayOptions } from "./gateway/index.js";
+export { ServerMetrics } from "./metrics/ServerMetrics.js";
+export { Counter, Gauge, Histogram, Registry, exponentialBuckets } from "./metrics/Registry.js";
+export type { Labels, Metric } from "./metrics/Registry.js";
+export type { CallObserver } from "./grpc/GrpcServer.js";

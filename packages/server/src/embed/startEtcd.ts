@@ -40,8 +40,14 @@ const GRPC_OVERHEAD_BYTES = 512 * 1024;
 export async function startEtcd(options: Partial<EtcdConfig> = {}): Promise<Etcd> {
   const temporaryDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), "etcd-ts-")) : undefined;
   const base = defaultConfig({ ...options, ...(temporaryDir ? { dataDir: temporaryDir } : {}) });
-  const grpc = new GrpcServer({ maxReceiveMessageSize: base.maxRequestBytes + GRPC_OVERHEAD_BYTES });
   let server: EtcdServer | undefined;
+  const grpc = new GrpcServer({
+    maxReceiveMessageSize: base.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    observer: {
+      started: (method) => server?.metrics.callStarted(method),
+      handled: (method, code) => server?.metrics.callHandled(method, code),
+    },
+  });
   const listeners: ClientListener[] = [];
   const gateway = gatewayHandler(grpc, { maxReceiveMessageSize: base.maxRequestBytes + GRPC_OVERHEAD_BYTES });
   let serveHttp: ReturnType<typeof httpHandler> | undefined;

@@ -51,6 +51,8 @@ export interface ApplierHost {
   header(revision: number): pb.ResponseHeader;
   /** consistentIndex is the last raft index the backend has applied. */
   consistentIndex: number;
+  /** onBatchCommitted reports how long one engine batch took to commit, in seconds. */
+  onBatchCommitted(seconds: number): void;
   /** onApplied reports the applied index after each flush. */
   onApplied(index: number): void;
   /** onAlarm applies an Alarm request and returns its response. */
@@ -238,7 +240,9 @@ export class Applier {
       if (index > this.host.consistentIndex) this.host.onApplied(index);
       return;
     }
+    const started = performance.now();
     const result = await this.host.engine.apply({ index, term, ops, writes, prevKv: true });
+    this.host.onBatchCommitted((performance.now() - started) / 1000);
     this.host.consistentIndex = result.consistentIndex;
     if (result.noSpace) this.host.onNoSpace();
     this.attachLeases(result.events);

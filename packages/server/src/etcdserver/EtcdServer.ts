@@ -54,6 +54,8 @@ import { encodeInternalRequest, type InternalRequest, type RequestKind } from ".
 import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
 import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
 import { Wait } from "./Wait.js";
+import { ServerMetrics } from "../metrics/ServerMetrics.js";
+import type { EngineStatus } from "@etcd-ts/mvcc";
 
 /** Entries kept in memory behind a raft snapshot, for slow followers (etcd's catch-up count). */
 const SNAPSHOT_CATCH_UP_ENTRIES = 5000;
@@ -92,6 +94,9 @@ export class EtcdServer implements ApplierHost {
   private fatal: Error | undefined;
   private snapshotting = false;
   private readonly compactor: AutoCompactor;
+  /** metrics are the member's Prometheus metrics, etcd's names. */
+  readonly metrics: ServerMetrics;
+  private lastStatus: EngineStatus | undefined;
 
   private constructor(
     readonly config: EtcdConfig,
@@ -116,6 +121,17 @@ export class EtcdServer implements ApplierHost {
     this.confState = snapshot?.metadata.confState ?? emptyConfState();
     this.requestPrefix = (memberId & 0xffffn) << 48n;
     this.applier = new Applier(this);
+    this.metrics = new ServerMetrics({
+      hasLeader: () => this.leader !== 0n,
+      isLeader: () => this.isLeader,
+      committed: () => this.committedRaftIndex,
+      applied: () => this.appliedIndex,
+      pending: () => this.wait.size,
+      dbSize: () => this.lastStatus?.dbSize ?? 0,
+      dbSizeInUse: () => this.lastStatus?.dbSizeInUse ?? 0,
+      revision: () => this.watchable.revision,
+      compactRevision: () => this.lastStatus?.compactRevision ?? 0,
+    });
     this.compactor = new AutoCompactor(
       {
         isLeader: () => this.isLeader,
@@ -280,7 +296,9 @@ export class EtcdServer implements ApplierHost {
     this.learnConfChanges(committed);
     if (early > 0) this.enqueueApply(committed.slice(0, early));
     if (ready.entries.length > 0 || (ready.hardState && (ready.hardState.term !== this.term || ready.hardState.vote !== this.vote))) {
+      const started = performance.now();
       await this.wal.save(ready.hardState, ready.entries);
+      this.metrics.walFsync.observe((performance.now() - started) / 1000);
     } else if (ready.hardState) {
       // Only the commit index moved: the WAL writes it without an fsync (raft can relearn
       // it), so nothing waits for it. The WAL keeps saves in call order, and a failure
@@ -315,7 +333,17 @@ export class EtcdServer implements ApplierHost {
     this.applyQueue = this.applyQueue.then(() => this.applier.apply(entries)).catch((error: Error) => this.crash(error));
   }
 
+  /** refreshStatus reads the engine's sizes for the metrics (called before a scrape). */
+  async refreshStatus(): Promise<void> {
+    this.lastStatus = await this.engine.status();
+  }
+
+  onBatchCommitted(seconds: number): void {
+    this.metrics.backendCommit.observe(seconds);
+  }
+
   private onSoftState(lead: bigint): void {
+    if (lead !== 0n && lead !== this.leader) this.metrics.leaderChanges.inc();
     const wasLeader = this.leader === this.memberId;
     this.leader = lead;
     const isLeader = lead === this.memberId;
@@ -485,6 +513,9 @@ export class EtcdServer implements ApplierHost {
       const result = await Promise.race(aborted ? [outcome, timeout, aborted] : [outcome, timeout]);
       if (!result.ok) throw result.error;
       return result.response;
+    } catch (error) {
+      this.metrics.proposalsFailed.inc();
+      throw error;
     } finally {
       clearTimeout(timer);
       this.wait.forget(id);

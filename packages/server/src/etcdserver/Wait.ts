@@ -12,6 +12,11 @@ export class Wait<T> {
     return new Promise<T>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
   }
 
+  /** size is the number of proposers waiting. */
+  get size(): number {
+    return this.waiters.size;
+  }
+
   /** has tells whether someone waits on `id` (only the proposing member does). */
   has(id: bigint): boolean {
     return this.waiters.has(id);

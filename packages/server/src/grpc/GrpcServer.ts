@@ -50,6 +50,14 @@ export interface GrpcServerOptions {
   readonly maxReceiveMessageSize: number;
   /** maxSendMessageSize: larger responses become ResourceExhausted (default: unlimited, as etcd). */
   readonly maxSendMessageSize?: number;
+  /** observer hears every call of a registered method start and end (for metrics). */
+  readonly observer?: CallObserver;
+}
+
+/** CallObserver is told about calls of registered methods. */
+export interface CallObserver {
+  started(method: MethodDefinition<unknown, unknown>): void;
+  handled(method: MethodDefinition<unknown, unknown>, code: GrpcStatusCode): void;
 }
 
 type Route =
@@ -132,6 +140,7 @@ export class GrpcServer {
       respondStatus(stream, GrpcStatus.UNIMPLEMENTED, `grpc: Decompressor is not installed for grpc-encoding "${encoding}"`);
       return;
     }
+    this.options.observer?.started(route.method);
     new Call(stream, headers, route, this.options, encoding === "gzip", this.active).start();
   }
 }
@@ -316,6 +325,7 @@ class Call {
   private finish(code: GrpcStatusCode, message: string): void {
     if (this.finished) return;
     this.finished = true;
+    this.options.observer?.handled(this.route.method, code);
     // A finished call's signal aborts so its handler's waits end; an OK finish (the common case)
     // shares one reason instead of building an Error with a stack per call.
     if (!this.controller.signal.aborted) this.controller.abort(code === GrpcStatus.OK ? CALL_FINISHED : new StatusError(code, message));

@@ -72,27 +72,9 @@ function alarmName(alarm: number): string {
   return ["NONE", "NOSPACE", "CORRUPT"][alarm] ?? String(alarm);
 }
 
-/** A first set of etcd's metric names; the full registry comes with the metrics work. */
+/** etcd's metrics, Prometheus text format (the sizes are read from the engine per scrape). */
 async function metrics(server: EtcdServer, response: ServerResponse): Promise<void> {
-  const status = await server.engine.status();
-  const lines = [
-    "# HELP etcd_server_has_leader Whether or not a leader exists. 1 is existence, 0 is not.",
-    "# TYPE etcd_server_has_leader gauge",
-    `etcd_server_has_leader ${server.leaderId === 0n ? 0 : 1}`,
-    "# HELP etcd_server_is_leader Whether or not this member is a leader. 1 if is, 0 otherwise.",
-    "# TYPE etcd_server_is_leader gauge",
-    `etcd_server_is_leader ${server.isLeader ? 1 : 0}`,
-    "# HELP etcd_mvcc_db_total_size_in_bytes Total size of the underlying database physically allocated in bytes.",
-    "# TYPE etcd_mvcc_db_total_size_in_bytes gauge",
-    `etcd_mvcc_db_total_size_in_bytes ${status.dbSize}`,
-    "# HELP etcd_mvcc_db_total_size_in_use_in_bytes Total size of the underlying database logically in use in bytes.",
-    "# TYPE etcd_mvcc_db_total_size_in_use_in_bytes gauge",
-    `etcd_mvcc_db_total_size_in_use_in_bytes ${status.dbSizeInUse}`,
-    "# HELP etcd_debugging_mvcc_current_revision The current revision of store.",
-    "# TYPE etcd_debugging_mvcc_current_revision gauge",
-    `etcd_debugging_mvcc_current_revision ${status.revision}`,
-    "",
-  ];
+  await server.refreshStatus().catch(() => undefined);
   response.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-  response.end(lines.join("\n"));
+  response.end(server.metrics.registry.render());
 }
