@@ -1,9 +1,10 @@
 // KV against a live server: get with every range option, put options, delete, the txn
 // builder with every compare target, compact, typed errors, namespaces.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
+import type {
+  Client} from "../src/index.js";
 import {
-  Client,
   Compare,
   CompactedError,
   EmptyKeyError,
@@ -13,19 +14,12 @@ import {
   DuplicateKeyError,
   text,
 } from "../src/index.js";
-import { startServer, type TestCluster } from "./support/servers.js";
+import { useServerAndClient } from "./support/servers.js";
 
-let server: TestCluster;
 let client: Client;
 
-before(async () => {
-  server = await startServer();
-  client = new Client({ endpoints: server.endpoints });
-});
-
-after(async () => {
-  await client?.close();
-  await server?.stop();
+useServerAndClient((_server, connected) => {
+  client = connected;
 });
 
 const keys = (kvs: { key: Uint8Array }[]): string[] => kvs.map((kv) => text(kv.key));

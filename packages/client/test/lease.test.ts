@@ -1,21 +1,15 @@
 // Lease against a live server: grant, time-to-live, list, revoke, keep-alive (renewal,
 // loss on revoke, close), keep-alive-once.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { Client, LeaseExpiredError, LeaseNotFoundError, text } from "../src/index.js";
-import { startServer, type TestCluster } from "./support/servers.js";
+import { describe, test } from "node:test";
+import type { Client} from "../src/index.js";
+import { LeaseExpiredError, LeaseNotFoundError, text } from "../src/index.js";
+import { useServerAndClient } from "./support/servers.js";
 
-let server: TestCluster;
 let client: Client;
 
-before(async () => {
-  server = await startServer();
-  client = new Client({ endpoints: server.endpoints });
-});
-
-after(async () => {
-  await client?.close();
-  await server?.stop();
+useServerAndClient((_server, connected) => {
+  client = connected;
 });
 
 describe("lease", () => {

@@ -3,24 +3,19 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { health } from "@etcd-ts/api";
-import { Client } from "../src/index.js";
+import type { Client } from "../src/index.js";
 import { Discovery, EndpointManager, Registration, registerEtcdResolver } from "../src/naming/index.js";
-import { startServer, type TestCluster } from "./support/servers.js";
+import { useServerAndClient, type TestCluster } from "./support/servers.js";
 
 let server: TestCluster;
 let client: Client;
 
-before(async () => {
-  server = await startServer();
-  client = new Client({ endpoints: server.endpoints });
-});
-
-after(async () => {
-  await client?.close();
-  await server?.stop();
+useServerAndClient((started, connected) => {
+  server = started;
+  client = connected;
 });
 
 /** until polls `check` every 50 ms for up to `ms`. */

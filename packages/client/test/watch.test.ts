@@ -1,21 +1,16 @@
 // Watch against a live server: events and options, many watches on one stream, compaction
 // as a typed error, cancellation, and resuming without gaps or duplicates across a restart.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Client, WatchCompactedError, text, type WatchEvent, type Watcher } from "../src/index.js";
-import { startServer, type TestCluster } from "./support/servers.js";
+import { useServerAndClient, type TestCluster } from "./support/servers.js";
 
 let server: TestCluster;
 let client: Client;
 
-before(async () => {
-  server = await startServer();
-  client = new Client({ endpoints: server.endpoints });
-});
-
-after(async () => {
-  await client?.close();
-  await server?.stop();
+useServerAndClient((started, connected) => {
+  server = started;
+  client = connected;
 });
 
 /**

@@ -2,22 +2,18 @@
 // leader's session dies, and interop with `etcdctl elect`.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { after, before, describe, test } from "node:test";
-import { Client, text } from "@etcd-ts/client";
+import { describe, test } from "node:test";
+import type { Client} from "@etcd-ts/client";
+import { text } from "@etcd-ts/client";
 import { Election, ElectionNoLeaderError, ElectionNotLeaderError, Session } from "../src/index.js";
-import { startServer, type TestServer } from "./support/servers.js";
+import { useServerAndClient, type TestServer } from "./support/servers.js";
 
 let server: TestServer;
 let client: Client;
 
-before(async () => {
-  server = await startServer();
-  client = new Client({ endpoints: server.endpoints });
-});
-
-after(async () => {
-  await client?.close();
-  await server?.stop();
+useServerAndClient((started, connected) => {
+  server = started;
+  client = connected;
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

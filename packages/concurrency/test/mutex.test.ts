@@ -2,22 +2,17 @@
 // release on session loss, and interop with `etcdctl lock` both ways.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Client } from "@etcd-ts/client";
 import { Mutex, RWMutex, Session, SessionExpiredError } from "../src/index.js";
-import { startServer, type TestServer } from "./support/servers.js";
+import { useServerAndClient, type TestServer } from "./support/servers.js";
 
 let server: TestServer;
 let client: Client;
 
-before(async () => {
-  server = await startServer();
-  client = new Client({ endpoints: server.endpoints });
-});
-
-after(async () => {
-  await client?.close();
-  await server?.stop();
+useServerAndClient((started, connected) => {
+  server = started;
+  client = connected;
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,22 +1,15 @@
 // STM against a live server: bank transfers under contention keep the total at every
 // isolation level that detects conflicts; aborts; read-committed commits blindly.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { Client } from "@etcd-ts/client";
+import { describe, test } from "node:test";
+import type { Client } from "@etcd-ts/client";
 import { Barrier, DoubleBarrier, PriorityQueue, Queue, Session, runSTM, type Isolation } from "../src/index.js";
-import { startServer, type TestServer } from "./support/servers.js";
+import { useServerAndClient } from "./support/servers.js";
 
-let server: TestServer;
 let client: Client;
 
-before(async () => {
-  server = await startServer();
-  client = new Client({ endpoints: server.endpoints });
-});
-
-after(async () => {
-  await client?.close();
-  await server?.stop();
+useServerAndClient((_server, connected) => {
+  client = connected;
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -9,6 +9,8 @@
  * port and data dir (for resume-after-restart tests) and clusters of several members can be
  * started.
  */
+import { after, before } from "node:test";
+import { Client } from "../../src/index.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -156,4 +158,22 @@ export function startServer(extraFlags: readonly string[] = []): Promise<TestClu
 /** deadEndpoint returns the URL of a port where nothing listens. */
 export async function deadEndpoint(): Promise<string> {
   return `http://127.0.0.1:${await freePort()}`;
+}
+
+/**
+ * useServerAndClient registers the usual hooks of a test file: a one-member server and a
+ * client of it before the tests, both closed after. `onReady` receives them.
+ */
+export function useServerAndClient(onReady: (server: TestCluster, client: Client) => void): void {
+  let server: TestCluster | undefined;
+  let client: Client | undefined;
+  before(async () => {
+    server = await startServer();
+    client = new Client({ endpoints: server.endpoints });
+    onReady(server, client);
+  });
+  after(async () => {
+    await client?.close();
+    await server?.stop();
+  });
 }
