@@ -2,8 +2,7 @@
 // builder with every compare target, compact, typed errors, namespaces.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import type {
-  Client} from "../src/index.js";
+import type { Client } from "../src/index.js";
 import {
   Compare,
   CompactedError,
