@@ -238,6 +238,7 @@ export class EtcdServer implements ApplierHost {
   private run(campaignNow: boolean): void {
     this.tickTimer = setInterval(() => {
       this.node.tick();
+      this.expireRequests();
       this.scheduleReady();
     }, this.config.heartbeatInterval);
     this.leaseTimer = setInterval(() => this.leaseDuties(), 500);
@@ -493,7 +494,10 @@ export class EtcdServer implements ApplierHost {
     const id = this.nextRequestId();
     const data = encodeInternalRequest({ kind, id, user: authInfo?.username ?? "", authRevision: authInfo?.revision ?? 0, request } as InternalRequest);
     if (data.length > this.config.maxRequestBytes) throw new RequestTooLargeError();
-    const outcome = this.wait.register(id);
+    // The deadline is enforced by the tick (`expireRequests`), and a cancelled caller learns it
+    // once the outcome is known: no timer or abort listener per proposal (the gRPC layer has
+    // already answered a cancelled client).
+    const outcome = this.wait.register(id, performance.now() + this.requestTimeoutMs);
     try {
       this.node.propose(data);
     } catch (error) {
@@ -502,42 +506,29 @@ export class EtcdServer implements ApplierHost {
       throw error;
     }
     this.scheduleReady();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new RequestTimeoutError()), this.requestTimeoutMs);
-    });
-    const aborted = signal
-      ? new Promise<never>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }))
-      : undefined;
-    try {
-      const result = await Promise.race(aborted ? [outcome, timeout, aborted] : [outcome, timeout]);
-      if (!result.ok) throw result.error;
-      return result.response;
-    } catch (error) {
+    const result = await outcome.catch((error: unknown) => ({ ok: false as const, error: error as Error }));
+    if (signal?.aborted) {
       this.metrics.proposalsFailed.inc();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      this.wait.forget(id);
+      throw signal.reason;
     }
+    if (result.ok) return result.response;
+    this.metrics.proposalsFailed.inc();
+    throw result.error;
   }
 
   /** linearizableReadNotify resolves when a read may be served linearizably (shared ReadIndex). */
-  async linearizableReadNotify(): Promise<void> {
-    if (this.stopped) throw new StoppedError();
+  linearizableReadNotify(): Promise<void> {
+    if (this.stopped) return Promise.reject(new StoppedError());
     const ready = this.readIndex.wait();
     this.scheduleReady();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        ready,
-        new Promise<never>((_r, reject) => {
-          timer = setTimeout(() => reject(new RequestTimeoutError()), this.requestTimeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return ready;
+  }
+
+  /** Fails proposals and reads older than the request timeout (run from the tick). */
+  private expireRequests(): void {
+    const now = performance.now();
+    this.wait.expire(now, () => new RequestTimeoutError());
+    this.readIndex.expire(now - this.requestTimeoutMs, () => new RequestTimeoutError());
   }
 
   /**

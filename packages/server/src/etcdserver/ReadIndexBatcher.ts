@@ -1,21 +1,30 @@
 /**
  * ReadIndexBatcher: linearizable reads share ReadIndex rounds (DESIGN §4). A read that
- * arrives waits for the next round to start; every read of one round is released together
- * once the applied index reaches the index that round returned.
+ * arrives joins the next round (one promise per round, not per read); every read of a round
+ * is released together once the applied index reaches the index that round returned.
+ * Rounds older than the read timeout are failed by `expire`, called from the member's tick.
  */
 import type { ReadState } from "@etcd-ts/raft";
 
-interface Round {
-  readonly ctx: string;
-  readonly waiters: { resolve: () => void; reject: (e: unknown) => void }[];
-  index?: number;
+class Round {
+  readonly done: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+  ctx = "";
+  index = 0;
+  constructor(readonly startedAt: number) {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
 }
 
 /** ReadIndexBatcher batches ReadIndex requests of one member. */
 export class ReadIndexBatcher {
   private nextCtx = 1n;
   private current: Round | undefined; // in flight: raft asked, no read state yet
-  private queued: Round["waiters"] = []; // arrived while a round was in flight
+  private queued: Round | undefined; // reads that arrived while a round was in flight
   private readonly ready: Round[] = []; // read state known, waiting for apply
 
   constructor(
@@ -26,18 +35,19 @@ export class ReadIndexBatcher {
 
   /** wait resolves when a read may be served linearizably. */
   wait(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queued.push({ resolve, reject });
-      if (!this.current) this.startRound();
-    });
+    const round = (this.queued ??= new Round(performance.now()));
+    if (!this.current) this.startRound();
+    return round.done;
   }
 
   private startRound(): void {
-    if (this.queued.length === 0) return;
+    const round = this.queued;
+    if (!round) return;
+    this.queued = undefined;
     const ctxBytes = Buffer.alloc(8);
     ctxBytes.writeBigUInt64BE(this.nextCtx++);
-    this.current = { ctx: ctxBytes.toString("hex"), waiters: this.queued };
-    this.queued = [];
+    round.ctx = ctxBytes.toString("hex");
+    this.current = round;
     this.requestReadIndex(ctxBytes);
   }
 
@@ -56,10 +66,9 @@ export class ReadIndexBatcher {
 
   /** onApplied releases the rounds the applied index has caught up with. */
   onApplied(): void {
+    if (this.ready.length === 0) return;
     const applied = this.appliedIndex();
-    while (this.ready.length > 0 && this.ready[0]!.index! <= applied) {
-      for (const waiter of this.ready.shift()!.waiters) waiter.resolve();
-    }
+    while (this.ready.length > 0 && this.ready[0]!.index <= applied) this.ready.shift()!.resolve();
   }
 
   /** retry re-asks for the round in flight (its request may have been dropped, e.g. no leader yet). */
@@ -67,13 +76,28 @@ export class ReadIndexBatcher {
     if (this.current) this.requestReadIndex(Buffer.from(this.current.ctx, "hex"));
   }
 
+  /**
+   * expire fails the rounds started at or before `startedBefore` (ms, performance.now()) with
+   * `error()`. A round in flight that expires is dropped; the reads queued behind it start the next.
+   */
+  expire(startedBefore: number, error: () => unknown): void {
+    while (this.ready.length > 0 && this.ready[0]!.startedAt <= startedBefore) this.ready.shift()!.reject(error());
+    if (this.current && this.current.startedAt <= startedBefore) {
+      this.current.reject(error());
+      this.current = undefined;
+      this.startRound();
+    }
+    if (this.queued && this.queued.startedAt <= startedBefore) {
+      this.queued.reject(error());
+      this.queued = undefined;
+    }
+  }
+
   /** failAll rejects every waiting read. */
   failAll(error: unknown): void {
-    const rounds = [...this.ready, ...(this.current ? [this.current] : [])];
-    for (const round of rounds) for (const w of round.waiters) w.reject(error);
-    for (const w of this.queued) w.reject(error);
+    for (const round of [...this.ready, this.current, this.queued]) round?.reject(error);
     this.ready.length = 0;
     this.current = undefined;
-    this.queued = [];
+    this.queued = undefined;
   }
 }

@@ -1,15 +1,24 @@
 /**
  * Wait: proposers waiting for their request to be applied, by request ID. The applier
- * triggers an ID with the outcome; a proposer that gives up (timeout, cancel) is forgotten.
+ * triggers an ID with the outcome. Every waiter has a deadline; `expire` (called from the
+ * member's tick) rejects the overdue ones, so a proposal costs no timer of its own.
  */
+
+interface Waiter<T> {
+  readonly resolve: (value: T) => void;
+  readonly reject: (error: unknown) => void;
+  readonly deadline: number;
+}
 
 /** Wait registers waiters and triggers them. */
 export class Wait<T> {
-  private readonly waiters = new Map<bigint, { resolve: (value: T) => void; reject: (error: unknown) => void }>();
+  // Insertion order is deadline order as long as every waiter gets the same timeout, which
+  // lets `expire` stop at the first waiter still in time.
+  private readonly waiters = new Map<bigint, Waiter<T>>();
 
-  /** register returns a promise for the outcome of `id`. */
-  register(id: bigint): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
+  /** register returns a promise for the outcome of `id`, rejected by `expire` after `deadline` (ms, performance.now()). */
+  register(id: bigint, deadline = Number.POSITIVE_INFINITY): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.waiters.set(id, { resolve, reject, deadline }));
   }
 
   /** size is the number of proposers waiting. */
@@ -36,6 +45,15 @@ export class Wait<T> {
     if (!waiter) return;
     this.waiters.delete(id);
     waiter.reject(error);
+  }
+
+  /** expire rejects, with `error()`, the waiters whose deadline is at or before `now`. */
+  expire(now: number, error: () => unknown): void {
+    for (const [id, waiter] of this.waiters) {
+      if (waiter.deadline > now) break;
+      this.waiters.delete(id);
+      waiter.reject(error());
+    }
   }
 
   /** failAll rejects every waiter (shutdown). */

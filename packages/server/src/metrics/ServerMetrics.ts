@@ -3,7 +3,7 @@
  * and process families. Read live values through callbacks; count events where they happen.
  */
 import { SERVER_VERSION, type GrpcStatusCode, type MethodDefinition } from "@etcd-ts/api";
-import { Counter, Gauge, Histogram, Registry, exponentialBuckets } from "./Registry.js";
+import { Counter, Gauge, Histogram, Registry, exponentialBuckets, type CounterSeries } from "./Registry.js";
 
 /** ServerMetrics is one member's registry with its metrics as fields. */
 export class ServerMetrics {
@@ -28,14 +28,27 @@ export class ServerMetrics {
     return { grpc_type: type, grpc_service: service, grpc_method: name };
   }
 
+  /** Resolved series per method (started) and per method and code (handled): calls are the hot path. */
+  private readonly startedSeries = new Map<MethodDefinition<unknown, unknown>, CounterSeries>();
+  private readonly handledSeries = new Map<MethodDefinition<unknown, unknown>, Map<GrpcStatusCode, CounterSeries>>();
+
   /** callStarted counts a started call. */
   callStarted(method: MethodDefinition<unknown, unknown>): void {
-    this.grpcStarted.inc(ServerMetrics.grpcLabels(method));
+    let series = this.startedSeries.get(method);
+    if (series === undefined) this.startedSeries.set(method, (series = this.grpcStarted.series(ServerMetrics.grpcLabels(method))));
+    series.inc();
   }
 
   /** callHandled counts a finished call with its status code's name. */
   callHandled(method: MethodDefinition<unknown, unknown>, code: GrpcStatusCode): void {
-    this.grpcHandled.inc({ ...ServerMetrics.grpcLabels(method), grpc_code: GO_CODE_NAMES[code] ?? String(code) });
+    let byCode = this.handledSeries.get(method);
+    if (byCode === undefined) this.handledSeries.set(method, (byCode = new Map()));
+    let series = byCode.get(code);
+    if (series === undefined) {
+      series = this.grpcHandled.series({ ...ServerMetrics.grpcLabels(method), grpc_code: GO_CODE_NAMES[code] ?? String(code) });
+      byCode.set(code, series);
+    }
+    series.inc();
   }
 
   constructor(live: { hasLeader(): boolean; isLeader(): boolean; committed(): number; applied(): number; pending(): number; dbSize(): number; dbSizeInUse(): number; revision(): number; compactRevision(): number }) {
