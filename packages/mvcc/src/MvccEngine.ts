@@ -24,8 +24,9 @@
  * tests need no build.
  */
 import { Worker } from "node:worker_threads";
-import type { etcdserverpb } from "@etcd-ts/api";
+import { etcdserverpb } from "@etcd-ts/api";
 import type { DefragResult } from "./Backend.js";
+import { encodeRange, type EncodedRange } from "./EncodedRange.js";
 import { EngineCore } from "./EngineCore.js";
 import type { ApplyBatch, ApplyResult, BucketEntry, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
 import { MvccError, mvccErrorFromKind } from "./errors.js";
@@ -39,6 +40,8 @@ export interface MvccEngine extends WatchSource {
   apply(batch: ApplyBatch): Promise<ApplyResult>;
   /** range serves a read at the applied revision. */
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse>;
+  /** rangeEncoded serves a read like `range`, answering in wire format (see {@link EncodedRange}). */
+  rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange>;
   /** readBucket lists another store's bucket (lease, auth, members, ...) in key order. */
   readBucket(bucket: string): Promise<BucketEntry[]>;
   /** sync makes every applied batch durable (fsync); the WAL may then drop what it covers. */
@@ -85,6 +88,9 @@ export class LocalEngine implements MvccEngine {
   }
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
     return this.core.range(request);
+  }
+  async rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange> {
+    return encodeRange(await this.core.range(request));
   }
   readBucket(bucket: string): Promise<BucketEntry[]> {
     return this.core.readBucket(bucket);
@@ -145,6 +151,8 @@ export class WorkerEngine implements MvccEngine {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private outbox: EngineRequest[] = [];
+  /** Buffers moved (not copied) to the worker with the outbox's next message. */
+  private transfers: ArrayBuffer[] = [];
   private nextId = 1;
   private failure: Error | undefined;
 
@@ -198,9 +206,20 @@ export class WorkerEngine implements MvccEngine {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      if (this.outbox.length === 0) queueMicrotask(() => this.worker.postMessage(this.outbox.splice(0)));
+      // An idle engine gets the call at once (latency); a busy one collects the calls of the
+      // whole event-loop turn into one message (throughput: a message costs more than a call).
+      if (this.outbox.length === 0) {
+        if (this.pending.size === 1) queueMicrotask(() => this.flush());
+        else setImmediate(() => this.flush());
+      }
       this.outbox.push({ id, method, args });
     });
+  }
+
+  private flush(): void {
+    const transfers = this.transfers;
+    this.transfers = [];
+    this.worker.postMessage(this.outbox.splice(0), transfers);
   }
 
   async apply(batch: ApplyBatch): Promise<ApplyResult> {
@@ -210,6 +229,13 @@ export class WorkerEngine implements MvccEngine {
   }
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
     return this.call("range", request);
+  }
+  rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange> {
+    // The request goes as its encoding: its key views may share a large network buffer,
+    // which a structured clone would copy whole.
+    const bytes = etcdserverpb.RangeRequest.encode(request);
+    this.transfers.push(bytes.buffer as ArrayBuffer);
+    return this.call("rangeEncoded", bytes);
   }
   readBucket(bucket: string): Promise<BucketEntry[]> {
     return this.call("readBucket", bucket);

@@ -11,6 +11,8 @@
 export { openEngine, LocalEngine, WorkerEngine } from "./MvccEngine.js";
 export type { MvccEngine, OpenEngineOptions } from "./MvccEngine.js";
 export { EngineCore } from "./EngineCore.js";
+export { encodeRange } from "./EncodedRange.js";
+export type { EncodedRange } from "./EncodedRange.js";
 export type { ApplyBatch, ApplyOp, ApplyResponse, ApplyResult, BucketEntry, BucketWrite, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
 export { WatchableStore, WatchStream } from "./WatchableStore.js";
 export type { EventsPage, WatchFilter, WatchOptions, WatchResponse, WatchSource, WatchableStoreOptions } from "./WatchableStore.js";

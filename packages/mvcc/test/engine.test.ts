@@ -36,6 +36,31 @@ describe("worker engine", () => {
     }
   });
 
+  for (const inProcess of [false, true]) {
+    it(`rangeEncoded answers in wire format what range answers (${inProcess ? "in process" : "worker"}), errors included`, async () => {
+      const engine = await openEngine(dir(), { inProcess });
+      try {
+        await engine.apply({ index: 1, term: 1, ops: [put("a", "1"), put("b", "2"), put("c", "3")] });
+        await engine.apply({ index: 2, term: 1, ops: [{ op: "compact", request: etcdserverpb.CompactionRequest.create({ revision: 2 }) }] });
+        // A key that is a view into a larger buffer travels as its own bytes.
+        const shared = Buffer.from("xxac");
+        const request = etcdserverpb.RangeRequest.create({ key: shared.subarray(2, 3), rangeEnd: shared.subarray(3, 4), limit: 1 });
+        const plain = await engine.range(request);
+        const encoded = await engine.rangeEncoded(request);
+        assert.equal(encoded.revision, plain.header!.revision);
+        assert.equal(encoded.revision, 4);
+        const decoded = etcdserverpb.RangeResponse.decode(encoded.body);
+        assert.equal(decoded.header, undefined);
+        assert.deepEqual({ ...decoded, header: plain.header }, plain);
+        assert.equal(decoded.count, 2);
+        assert.equal(decoded.more, true);
+        await assert.rejects(engine.rangeEncoded(etcdserverpb.RangeRequest.create({ key: b("a"), revision: 1 })), (e) => isMvccError(e, "compacted"));
+      } finally {
+        await engine.close();
+      }
+    });
+  }
+
   it("reopens at the last batch with its consistent index", async () => {
     const d = dir();
     let engine = await openEngine(d);

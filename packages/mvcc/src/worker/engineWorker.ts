@@ -4,6 +4,8 @@
  * `MvccEngine` starts it as a worker.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { etcdserverpb } from "@etcd-ts/api";
+import { encodeRange } from "../EncodedRange.js";
 import { EngineCore } from "../EngineCore.js";
 import type { ApplyBatch, ApplyResult } from "../EngineCore.js";
 import { MvccError } from "../errors.js";
@@ -23,6 +25,8 @@ try {
 }
 
 const outbox: EngineReply[] = [];
+/** Buffers moved (not copied) to the main thread with the next reply message. */
+let transfers: ArrayBuffer[] = [];
 const CLOSED = Symbol("closed");
 let flushScheduled = false;
 
@@ -32,7 +36,9 @@ function reply(r: EngineReply): void {
     flushScheduled = true;
     setImmediate(() => {
       flushScheduled = false;
-      port!.postMessage(outbox.splice(0));
+      const moved = transfers;
+      transfers = [];
+      port!.postMessage(outbox.splice(0), moved);
     });
   }
 }
@@ -51,6 +57,12 @@ function call(request: EngineRequest): Promise<unknown> {
       return engine.apply(a[0] as ApplyBatch).then(wireApplyResult);
     case "range":
       return engine.range(a[0] as never);
+    case "rangeEncoded":
+      return engine.range(etcdserverpb.RangeRequest.decode(a[0] as Uint8Array)).then((response) => {
+        const encoded = encodeRange(response);
+        transfers.push(encoded.body.buffer as ArrayBuffer);
+        return encoded;
+      });
     case "readBucket":
       return engine.readBucket(a[0] as string);
     case "sync":

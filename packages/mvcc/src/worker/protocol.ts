@@ -14,6 +14,7 @@ import type { EngineOptions } from "../EngineCore.js";
 export type EngineMethod =
   | "apply"
   | "range"
+  | "rangeEncoded"
   | "readBucket"
   | "sync"
   | "eventsSince"

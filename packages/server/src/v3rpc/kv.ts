@@ -13,6 +13,7 @@ import { checkRange, checkTxn } from "@etcd-ts/auth";
 import { checkTxnRequest, isMvccError } from "@etcd-ts/mvcc";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
+import { EncodedResponse, withEncodedResponses } from "./internal/EncodedResponse.js";
 
 /** registerKV adds the KV service of `server` to a gRPC server. */
 export function registerKV(grpc: GrpcServer, server: EtcdServer): void {
@@ -22,12 +23,14 @@ export function registerKV(grpc: GrpcServer, server: EtcdServer): void {
     return response;
   };
 
-  grpc.addUnary(S.range, async (request, call) => {
+  // Ranges come back from the storage worker already encoded (one transferred buffer).
+  grpc.addUnary(withEncodedResponses(S.range), async (request, call) => {
     if (request.key.length === 0) throw new EmptyKeyError();
     if (server.auth.isAuthEnabled()) checkRange(server.auth, await server.authInfo(call.metadata), request);
     if (!request.serializable) await server.linearizableReadNotify();
     try {
-      return withHeader(await server.engine.range(request));
+      const { revision, body } = await server.engine.rangeEncoded(request);
+      return new EncodedResponse(server.header(revision), body) as unknown as pb.RangeResponse;
     } catch (error) {
       throw isMvccError(error) ? error.toApiError() : error;
     }
