@@ -10,8 +10,9 @@
  * Differences worth knowing: sorting is stable (ties keep key order), where Go's
  * `sort.Sort` leaves the order of ties unspecified.
  */
-import { DuplicateKeyError, EmptyKeyError, KeyNotFoundError, TooManyOpsError, etcdserverpb } from "@etcd-ts/api";
+import { DuplicateKeyError, EmptyKeyError, KeyNotFoundError, ProtoWriter, TooManyOpsError, etcdserverpb } from "@etcd-ts/api";
 import type { mvccpb } from "@etcd-ts/api";
+import { encodeRange, type EncodedRange } from "./EncodedRange.js";
 import { MvccError } from "./errors.js";
 import { compareBytes, keyString } from "./internal/keys.js";
 import type { KVStore, TxnRead, TxnWrite } from "./KVStore.js";
@@ -80,6 +81,37 @@ export class Applier {
   /** range serves a RangeRequest at the current revision (or `revision`). */
   range(request: RangeRequest, txn: TxnRead = this.store.read()): RangeResponse {
     return applyRange(txn, request);
+  }
+
+  /**
+   * rangeEncoded serves a RangeRequest straight into wire format. Plain ranges (no sort,
+   * filter, keys-only or count-only) copy the stored KeyValues without decoding them —
+   * the cost of a large range is then one copy per key; the rest go through `range`.
+   */
+  rangeEncoded(request: RangeRequest): EncodedRange {
+    const r = request;
+    const plain =
+      r.sortOrder === SortOrder.NONE && r.sortTarget === SortTarget.KEY && !r.keysOnly && !r.countOnly &&
+      r.minModRevision === 0 && r.maxModRevision === 0 && r.minCreateRevision === 0 && r.maxCreateRevision === 0;
+    if (!plain) return encodeRange(this.range(request));
+    const writer = new ProtoWriter();
+    let kept = 0;
+    const { count, rev } = this.store.rangeStored(r.key, r.rangeEnd, { limit: r.limit > 0 ? r.limit + 1 : 0, rev: r.revision }, (stored) => {
+      if (r.limit > 0 && kept === r.limit) return; // the extra one only tells `more`
+      kept++;
+      writer.uint32(KVS_TAG);
+      writer.bytes(stored);
+    });
+    const more = r.limit > 0 && count > r.limit;
+    if (more) {
+      writer.uint32(MORE_TAG);
+      writer.bool(true);
+    }
+    if (count !== 0) {
+      writer.uint32(COUNT_TAG);
+      writer.int64Number(count);
+    }
+    return { revision: rev, body: writer.finishCopy() };
   }
 
   /** put applies a PutRequest in its own write txn. */
@@ -152,6 +184,10 @@ export class Applier {
 }
 
 const EMPTY = new Uint8Array(0);
+/** RangeResponse's field tags: kvs (2) and more (3) and count (4). */
+const KVS_TAG = (2 << 3) | 2;
+const MORE_TAG = 3 << 3;
+const COUNT_TAG = 4 << 3;
 
 /** applyRange is etcd's applierV3backend.Range over a view. */
 export function applyRange(txn: TxnRead, r: RangeRequest): RangeResponse {

@@ -13,10 +13,19 @@ export interface EncodedRange {
   readonly body: Uint8Array;
 }
 
-/** encodeRange encodes a range answer's body (a fresh, exactly sized buffer: transferable). */
+/** encodeRange encodes a range answer's body. */
 export function encodeRange(response: etcdserverpb.RangeResponse): EncodedRange {
   return {
     revision: response.header?.revision ?? 0,
     body: etcdserverpb.RangeResponse.encode({ kvs: response.kvs, more: response.more, count: response.count }),
   };
+}
+
+/**
+ * transferable returns `bytes` when it is the whole of its ArrayBuffer, else a copy that is:
+ * only such a buffer may be moved to another thread. (Small encodings are views into Node's
+ * shared Buffer pool, and moving the pool would empty every other Buffer cut from it.)
+ */
+export function transferable(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }

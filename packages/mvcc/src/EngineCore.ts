@@ -25,6 +25,7 @@ import { KVStore } from "./KVStore.js";
 import type { HashResult } from "./KVStore.js";
 import { Quota, costPut, costTxn } from "./Quota.js";
 import type { EventsPage } from "./WatchableStore.js";
+import type { EncodedRange } from "./EncodedRange.js";
 
 /** ApplyOp is one committed request of a batch. */
 export type ApplyOp =
@@ -318,6 +319,11 @@ export class EngineCore {
   /** range serves a range read at the applied revision (serializable read). */
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
     return this.serial(() => this.applier.range(request));
+  }
+
+  /** rangeEncoded serves a range read straight into wire format (see {@link EncodedRange}). */
+  rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange> {
+    return this.serial(() => this.applier.rangeEncoded(request));
   }
 
   /** eventsSince reads history for watch catch-up (see {@link KVStore.eventsSince}). */

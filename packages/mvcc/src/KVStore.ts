@@ -278,6 +278,29 @@ export class KVStore {
     return { kvs, count: found.total, rev: curRev };
   }
 
+  /**
+   * @internal rangeStored is `range` answering with each KeyValue as stored (its protobuf
+   * encoding), written by `visit` in key order without being decoded: the encoded-range path.
+   */
+  rangeStored(key: Uint8Array, rangeEnd: Uint8Array, options: RangeOptions, visit: (storedKeyValue: Uint8Array) => void): { count: number; rev: number } {
+    const curRev = this.currentRev;
+    let rev = options.rev ?? 0;
+    if (rev > curRev) throw new MvccError("futureRev");
+    if (rev <= 0) rev = curRev;
+    if (rev < this.compactMainRev) throw new MvccError("compacted");
+    const found = this.index.revisions(keyString(key), indexEnd(rangeEnd), rev, options.limit ?? 0);
+    for (let i = 0; i < found.keys.length; i++) {
+      const main = found.revisions[2 * i]!;
+      const sub = found.revisions[2 * i + 1]!;
+      // The fast read may answer in lmdb's shared buffer (`isGlobal`, valid up to `lastSize`),
+      // reused by the next read: `visit` copies it before then.
+      const bytes = this.revisionsDb.getBinaryFast(revisionKey(main, sub, false)) as (Buffer & { isGlobal?: boolean }) | undefined;
+      if (bytes === undefined) throw new Error(`mvcc: revision ${main}_${sub} missing from the backend`);
+      visit(bytes.isGlobal === true ? bytes.subarray(0, (this.revisionsDb as unknown as { lastSize: number }).lastSize) : bytes);
+    }
+    return { count: found.total, rev: curRev };
+  }
+
   /** @internal readRevision reads one stored revision (it must exist). */
   readRevision(main: number, sub: number, tombstone: boolean): KeyValue {
     const bytes = this.revisionsDb.get(revisionKey(main, sub, tombstone));

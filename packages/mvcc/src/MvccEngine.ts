@@ -26,7 +26,7 @@
 import { Worker } from "node:worker_threads";
 import { etcdserverpb } from "@etcd-ts/api";
 import type { DefragResult } from "./Backend.js";
-import { encodeRange, type EncodedRange } from "./EncodedRange.js";
+import { transferable, type EncodedRange } from "./EncodedRange.js";
 import { EngineCore } from "./EngineCore.js";
 import type { ApplyBatch, ApplyResult, BucketEntry, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
 import { MvccError, mvccErrorFromKind } from "./errors.js";
@@ -89,8 +89,8 @@ export class LocalEngine implements MvccEngine {
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
     return this.core.range(request);
   }
-  async rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange> {
-    return encodeRange(await this.core.range(request));
+  rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange> {
+    return this.core.rangeEncoded(request);
   }
   readBucket(bucket: string): Promise<BucketEntry[]> {
     return this.core.readBucket(bucket);
@@ -233,7 +233,7 @@ export class WorkerEngine implements MvccEngine {
   rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange> {
     // The request goes as its encoding: its key views may share a large network buffer,
     // which a structured clone would copy whole.
-    const bytes = etcdserverpb.RangeRequest.encode(request);
+    const bytes = transferable(etcdserverpb.RangeRequest.encode(request));
     this.transfers.push(bytes.buffer as ArrayBuffer);
     return this.call("rangeEncoded", bytes);
   }

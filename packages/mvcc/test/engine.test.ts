@@ -55,6 +55,26 @@ describe("worker engine", () => {
         assert.equal(decoded.count, 2);
         assert.equal(decoded.more, true);
         await assert.rejects(engine.rangeEncoded(etcdserverpb.RangeRequest.create({ key: b("a"), revision: 1 })), (e) => isMvccError(e, "compacted"));
+        await assert.rejects(engine.rangeEncoded(etcdserverpb.RangeRequest.create({ key: b("a"), revision: 99 })), (e) => isMvccError(e, "futureRev"));
+        // Every kind of range, plain (stored bytes copied) or not (decoded, filtered, re-encoded),
+        // answers exactly what `range` answers.
+        await engine.apply({ index: 3, term: 1, ops: [put("b", "22"), del("c"), put("d", "4"), put("e", ""), put("bb", "v".repeat(100_000))] });
+        const { SortOrder, SortTarget } = { SortOrder: etcdserverpb.RangeRequest_SortOrder, SortTarget: etcdserverpb.RangeRequest_SortTarget };
+        const variants: Partial<etcdserverpb.RangeRequest>[] = [
+          { key: b("a") }, { key: b("zz") }, { key: b("a"), rangeEnd: new Uint8Array([0]) }, { key: new Uint8Array([0]), rangeEnd: new Uint8Array([0]) },
+          { key: b("a"), rangeEnd: b("e"), limit: 2 }, { key: b("a"), rangeEnd: b("e"), limit: 3 }, { key: b("a"), rangeEnd: b("e"), limit: 10 },
+          { key: b("a"), rangeEnd: b("f"), revision: 4 }, { key: b("a"), rangeEnd: b("f"), revision: 3, limit: 1 },
+          { key: b("a"), rangeEnd: b("f"), sortOrder: SortOrder.DESCEND, sortTarget: SortTarget.MOD, limit: 2 },
+          { key: b("a"), rangeEnd: b("f"), keysOnly: true }, { key: b("a"), rangeEnd: b("f"), countOnly: true },
+          { key: b("a"), rangeEnd: b("f"), minModRevision: 5 }, { key: b("a"), rangeEnd: b("f"), maxCreateRevision: 3 },
+        ];
+        for (const variant of variants) {
+          const req = etcdserverpb.RangeRequest.create(variant);
+          const expected = await engine.range(req);
+          const got = await engine.rangeEncoded(req);
+          assert.equal(got.revision, expected.header!.revision);
+          assert.deepEqual({ ...etcdserverpb.RangeResponse.decode(got.body), header: expected.header }, expected, JSON.stringify(variant, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString() : v)));
+        }
       } finally {
         await engine.close();
       }

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { etcdserverpb } from "@etcd-ts/api";
-import { encodeRange } from "../EncodedRange.js";
+import { transferable } from "../EncodedRange.js";
 import { EngineCore } from "../EngineCore.js";
 import type { ApplyBatch, ApplyResult } from "../EngineCore.js";
 import { MvccError } from "../errors.js";
@@ -58,10 +58,10 @@ function call(request: EngineRequest): Promise<unknown> {
     case "range":
       return engine.range(a[0] as never);
     case "rangeEncoded":
-      return engine.range(etcdserverpb.RangeRequest.decode(a[0] as Uint8Array)).then((response) => {
-        const encoded = encodeRange(response);
-        transfers.push(encoded.body.buffer as ArrayBuffer);
-        return encoded;
+      return engine.rangeEncoded(etcdserverpb.RangeRequest.decode(a[0] as Uint8Array)).then(({ revision, body }) => {
+        const moved = transferable(body);
+        transfers.push(moved.buffer as ArrayBuffer);
+        return { revision, body: moved };
       });
     case "readBucket":
       return engine.readBucket(a[0] as string);
