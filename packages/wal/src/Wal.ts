@@ -12,8 +12,8 @@
  *
  * Durability contract: when `save()` resolves, everything it was given is on disk (one
  * fdatasync per call — group commit — whenever it carries entries or a new term or vote;
- * a commit-index-only change is written but not synced, as in etcd, since the commit index
- * can be recovered from a quorum). After a failed write or sync the WAL refuses every
+ * a commit-index-only change is kept in memory and written with the next synced save or at
+ * close, as etcd's buffered WAL does, since the commit index can be recovered from a quorum). After a failed write or sync the WAL refuses every
  * further call: what reached the disk is unknown, and the member must restart and replay.
  *
  * Not here: deciding when to snapshot, or the snapshot files themselves (see Snapshotter).
@@ -74,6 +74,8 @@ export class Wal {
   private metadata: WalMetadata | undefined;
   private lastIndex = 0;
   private appendMode = false;
+  /** unflushed: the encoder holds records not written yet (a commit-only hard state). */
+  private unflushed = false;
   private failed: Error | undefined;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
@@ -279,20 +281,32 @@ export class Wal {
     return this.serialized(async () => {
       if (entries.length === 0 && (hardState === undefined || sameState(hardState, this.state))) return;
       const mustSync = entries.length > 0 || (hardState !== undefined && (hardState.term !== this.state.term || hardState.vote !== this.state.vote));
-      this.encoder.reset();
+      this.beginRecords();
       for (const entry of entries) this.encoder.append(RecordType.ENTRY, encodeEntry(entry));
       if (hardState !== undefined) this.encoder.append(RecordType.STATE, encodeHardState(hardState));
-      await this.writeBatch(mustSync);
       if (entries.length > 0) this.lastIndex = entries[entries.length - 1]!.index;
       if (hardState !== undefined) this.state = hardState;
+      // A commit-only change stays in memory until the next synced write (etcd's WAL buffers
+      // it the same way): losing it in a crash loses nothing raft cannot relearn, and it
+      // saves a write per proposal.
+      if (!mustSync) {
+        this.unflushed = true;
+        return;
+      }
+      await this.writeBatch(true);
       if (this.offset >= this.segmentSize) await this.cut();
     });
+  }
+
+  /** Starts the records of a write: after what is still unflushed, or afresh. */
+  private beginRecords(): void {
+    if (!this.unflushed) this.encoder.reset();
   }
 
   /** saveSnapshot records, durably, that a raft snapshot at (index, term) was saved. */
   saveSnapshot(marker: SnapshotMarker): Promise<void> {
     return this.serialized(async () => {
-      this.encoder.reset();
+      this.beginRecords();
       this.encoder.append(RecordType.SNAPSHOT, encodeSnapshotMarker(marker));
       await this.writeBatch(true);
       if (marker.index > this.lastIndex) this.lastIndex = marker.index;
@@ -344,7 +358,10 @@ export class Wal {
     await this.queue.catch(() => undefined);
     this.closed = true;
     try {
-      if (this.file && !this.failed) await this.file.datasync();
+      if (this.file && !this.failed) {
+        if (this.unflushed) await this.writeBatch(false);
+        await this.file.datasync();
+      }
     } finally {
       await this.file?.close();
       this.file = undefined;
@@ -380,6 +397,7 @@ export class Wal {
       written += bytesWritten;
     }
     this.offset += bytes.length;
+    this.unflushed = false;
     if (sync) await file.datasync();
   }
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { RECORD_HEADER_SIZE, SnapshotNotFoundError, Wal, WalCorruptError, WalExistsError, WalLockedError, parseSegmentName } from "../src/index.js";
+import { RECORD_HEADER_SIZE, SnapshotNotFoundError, Wal, WalCorruptError, WalExistsError, WalLockedError, inspectWal, parseSegmentName } from "../src/index.js";
 import { entries, META, summary, withTempDir } from "./helpers.js";
 
 const SMALL = { segmentSize: 4096 };
@@ -25,6 +25,30 @@ describe("write and read back", () => {
       assert.deepEqual(contents.hardState, { term: 2, vote: 9n, commit: 3 });
       assert.deepEqual(summary(contents.entries), ["1@1", "2@1", "3@1", "4@2", "5@2"]);
       assert.equal(contents.repaired, undefined);
+      await reopened.close();
+    }));
+
+  test("a commit-only hard state waits in memory for the next synced save, or for close", () =>
+    withTempDir(async (root) => {
+      const dir = join(root, "wal");
+      const wal = await Wal.create(dir, META);
+      await wal.save({ term: 1, vote: 7n, commit: 0 }, entries(1, 3));
+      await wal.save({ term: 1, vote: 7n, commit: 3 }, []);
+      // Not on disk yet: a crash now would come back at commit 0, which raft relearns.
+      assert.deepEqual((await inspectWal(dir)).hardState, { term: 1, vote: 7n, commit: 0 });
+      await wal.save({ term: 1, vote: 7n, commit: 3 }, entries(4, 4));
+      assert.deepEqual((await inspectWal(dir)).hardState, { term: 1, vote: 7n, commit: 3 });
+      await wal.save({ term: 1, vote: 7n, commit: 4 }, []);
+      await wal.close();
+      const reopened = await Wal.open(dir);
+      const contents = await reopened.readAll();
+      assert.deepEqual(contents.hardState, { term: 1, vote: 7n, commit: 4 });
+      assert.deepEqual(summary(contents.entries), ["1@1", "2@1", "3@1", "4@1"]);
+      // ...and a snapshot marker is written after it, in order.
+      await reopened.save({ term: 1, vote: 7n, commit: 4 }, entries(5, 5));
+      await reopened.save({ term: 1, vote: 7n, commit: 5 }, []);
+      await reopened.saveSnapshot({ index: 5, term: 1 });
+      assert.deepEqual((await inspectWal(dir)).hardState, { term: 1, vote: 7n, commit: 5 });
       await reopened.close();
     }));
 
