@@ -115,6 +115,7 @@ function matches(w: Watcher, key: string): boolean {
 
 /** WatchableStore dispatches store events to watchers; see the module comment. */
 export class WatchableStore {
+  private openStreams = 0;
   private readonly source: WatchSource;
   private currentRev: number;
   private compactRev: number;
@@ -156,7 +157,18 @@ export class WatchableStore {
 
   /** newStream opens a stream of watchers sharing one response buffer. */
   newStream(): WatchStream {
+    this.openStreams++;
     return new WatchStream(this, this.bufferSize);
+  }
+
+  /** streams is the number of open watch streams (metrics). */
+  get streams(): number {
+    return this.openStreams;
+  }
+
+  /** @internal a stream closed. */
+  streamClosed(): void {
+    this.openStreams--;
   }
 
   /**
@@ -446,6 +458,7 @@ export class WatchStream implements AsyncIterable<WatchResponse> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.store.streamClosed();
     for (const w of [...this.watchers.values()]) this.store.remove(w);
     const waiter = this.waiter;
     this.waiter = undefined;

@@ -76,6 +76,7 @@ export class Wal {
   private appendMode = false;
   /** unflushed: the encoder holds records not written yet (a commit-only hard state). */
   private unflushed = false;
+  private written = 0;
   private failed: Error | undefined;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
@@ -347,6 +348,11 @@ export class Wal {
     return deleted;
   }
 
+  /** bytesWritten counts the record bytes this WAL has written since it was opened (metrics). */
+  get bytesWritten(): number {
+    return this.written;
+  }
+
   /** segmentFiles lists the segments this WAL still needs, oldest first. */
   segmentFiles(): string[] {
     return this.segments.map((s) => s.file);
@@ -397,6 +403,7 @@ export class Wal {
       written += bytesWritten;
     }
     this.offset += bytes.length;
+    this.written += bytes.length;
     this.unflushed = false;
     if (sync) await file.datasync();
   }

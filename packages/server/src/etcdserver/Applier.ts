@@ -53,6 +53,11 @@ export interface ApplierHost {
   consistentIndex: number;
   /** onBatchCommitted reports how long one engine batch took to commit, in seconds. */
   onBatchCommitted(seconds: number): void;
+  /** onStoreRequest counts a write request handed to the store (metrics). */
+  onStoreRequest(kind: "put" | "delete" | "txn"): void;
+  /** onLeaseGranted / onLeaseRevoked count lease changes (metrics). */
+  onLeaseGranted(ttl: number): void;
+  onLeaseRevoked(): void;
   /** onApplied reports the applied index after each flush. */
   onApplied(index: number): void;
   /** onAlarm applies an Alarm request and returns its response. */
@@ -128,13 +133,16 @@ export class Applier {
         if (this.host.noSpace()) return this.fail(request.id, new NoSpaceError());
         const lease = request.request.lease;
         if (lease !== NO_LEASE && !lessor.has(lease)) return this.fail(request.id, new LeaseNotFoundError());
+        this.host.onStoreRequest("put");
         return this.op(request.id, { op: "put", request: request.request });
       }
       case "deleteRange":
+        this.host.onStoreRequest("delete");
         return this.op(request.id, { op: "deleteRange", request: request.request });
       case "txn": {
         if (this.host.noSpace() && txnHasPut(request.request)) return this.fail(request.id, new NoSpaceError());
         if (!txnLeasesExist(request.request, (id) => lessor.has(id))) return this.fail(request.id, new LeaseNotFoundError());
+        this.host.onStoreRequest("txn");
         return this.op(request.id, { op: "txn", request: request.request });
       }
       case "compact":
@@ -142,6 +150,7 @@ export class Applier {
       case "leaseGrant": {
         try {
           const lease = lessor.grant(request.request.ID, request.request.TTL);
+          this.host.onLeaseGranted(lease.ttl);
           this.done(request.id, (revision) => ({ ok: true, response: pb.LeaseGrantResponse.create({ header: this.host.header(revision), ID: lease.id, TTL: lease.ttl }) }));
         } catch (error) {
           this.fail(request.id, error as EtcdError);
@@ -155,6 +164,7 @@ export class Applier {
         } catch (error) {
           return this.fail(request.id, error as EtcdError);
         }
+        this.host.onLeaseRevoked();
         const respond = (revision: number): unknown => pb.LeaseRevokeResponse.create({ header: this.host.header(revision) });
         if (keys.length === 0) return this.done(request.id, (revision) => ({ ok: true, response: respond(revision) }));
         const txn = pb.TxnRequest.create({ success: keys.map((key) => ({ request: { $case: "requestDeleteRange", requestDeleteRange: { key } } })) });

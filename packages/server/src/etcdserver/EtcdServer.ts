@@ -125,13 +125,21 @@ export class EtcdServer implements ApplierHost {
       hasLeader: () => this.leader !== 0n,
       isLeader: () => this.isLeader,
       committed: () => this.committedRaftIndex,
+      isLearner: () => this.members.get(this.memberId)?.isLearner === true,
       applied: () => this.appliedIndex,
       pending: () => this.wait.size,
       dbSize: () => this.lastStatus?.dbSize ?? 0,
       dbSizeInUse: () => this.lastStatus?.dbSizeInUse ?? 0,
       revision: () => this.watchable.revision,
+      keys: () => this.lastStatus?.keys ?? 0,
       compactRevision: () => this.lastStatus?.compactRevision ?? 0,
     });
+      quotaBytes: () => config.quotaBackendBytes || DEFAULT_QUOTA_BYTES,
+      watchers: () => this.watchable.stats(),
+      watchStreams: () => this.watchable.streams,
+      authRevision: () => this.auth.revision,
+      walBytesWritten: () => this.wal.bytesWritten,
+      memberIdHex: () => this.memberId.toString(16),
     this.compactor = new AutoCompactor(
       {
         isLeader: () => this.isLeader,
@@ -342,6 +350,21 @@ export class EtcdServer implements ApplierHost {
   onBatchCommitted(seconds: number): void {
     this.metrics.backendCommit.observe(seconds);
   }
+    // etcd warns "apply request took too long" past 100 ms and counts it.
+    if (seconds > 0.1) this.metrics.slowApply.inc();
+  }
+
+  onStoreRequest(kind: "put" | "delete" | "txn"): void {
+    this.metrics.storeRequest(kind);
+  }
+
+  onLeaseGranted(ttl: number): void {
+    this.metrics.leaseGranted.inc();
+    this.metrics.leaseTtl.observe(ttl);
+  }
+
+  onLeaseRevoked(): void {
+    this.metrics.leaseRevoked.inc();
 
   private onSoftState(lead: bigint): void {
     if (lead !== 0n && lead !== this.leader) this.metrics.leaderChanges.inc();
@@ -420,7 +443,9 @@ export class EtcdServer implements ApplierHost {
       await this.engine.sync();
       const snapshot = this.storage.createSnapshot(index, this.currentConfState(), new Uint8Array(0));
       await this.snapshotter.save(snapshot);
+      const started = performance.now();
       await this.wal.saveSnapshot({ index, term: snapshot.metadata.term });
+      this.metrics.snapFsync.observe((performance.now() - started) / 1000);
       this.snapshotIndex = index;
       if (index > SNAPSHOT_CATCH_UP_ENTRIES) this.storage.compact(index - SNAPSHOT_CATCH_UP_ENTRIES);
       this.wal.releaseLockTo(index);
@@ -528,7 +553,11 @@ export class EtcdServer implements ApplierHost {
   private expireRequests(): void {
     const now = performance.now();
     this.wait.expire(now, () => new RequestTimeoutError());
-    this.readIndex.expire(now - this.requestTimeoutMs, () => new RequestTimeoutError());
+    this.readIndex.expire(now - this.requestTimeoutMs, () => {
+      this.metrics.readIndexesFailed.inc();
+      this.metrics.slowReadIndexes.inc();
+      return new RequestTimeoutError();
+    });
   }
 
   /**
@@ -586,7 +615,9 @@ export class EtcdServer implements ApplierHost {
   renewLease(id: bigint): number {
     if (!this.isLeader) throw new NoLeaderError();
     try {
-      return this.lessor.renew(id);
+      const ttl = this.lessor.renew(id);
+      this.metrics.leaseRenewed.inc();
+      return ttl;
     } catch (error) {
       if ((error as Error).name === "NotPrimaryError") throw new NoLeaderError();
       throw error instanceof LeaseNotFoundError ? error : error;
@@ -604,6 +635,7 @@ export class EtcdServer implements ApplierHost {
     if (checkpoints.length > 0) {
       const request = pb.LeaseCheckpointRequest.create({ checkpoints: checkpoints.map((c) => ({ ID: c.id, remainingTTL: c.remainingTTL })) });
       this.propose("leaseCheckpoint", request).catch(() => undefined);
+      this.metrics.leaseExpired.inc();
     }
   }
 

@@ -71,6 +71,7 @@ async function health(server: EtcdServer, request: IncomingMessage, response: Se
 function alarmName(alarm: number): string {
   return ["NONE", "NOSPACE", "CORRUPT"][alarm] ?? String(alarm);
 }
+  (healthy ? server.metrics.healthSuccess : server.metrics.healthFailures).inc();
 
 /** etcd's metrics, Prometheus text format (the sizes are read from the engine per scrape). */
 async function metrics(server: EtcdServer, response: ServerResponse): Promise<void> {

@@ -30,7 +30,11 @@ export interface CounterSeries {
 export class Counter implements Metric {
   readonly type = "counter";
   private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  /**
+   * `vector`: a family with labels, shown once a series exists (a Go CounterVec); a plain
+   * counter shows 0 from the start, as the Go client does.
+   */
+  constructor(readonly name: string, readonly help: string, private readonly vector = false) {}
   /** inc adds `by` (default 1) to the series with these labels. */
   inc(labels: Labels = {}, by = 1): void {
     const key = labelKey(labels);
@@ -47,7 +51,17 @@ export class Counter implements Metric {
     return this.values.get(labelKey(labels)) ?? 0;
   }
   render(): string[] {
+    if (!this.vector && this.values.size === 0) return [`${this.name} 0`];
     return [...this.values].map(([key, value]) => `${this.name}${key ? `{${key}}` : ""} ${value}`);
+  }
+}
+
+/** CounterFunc is a counter whose total is read when scraped (bytes written, CPU seconds). */
+export class CounterFunc implements Metric {
+  readonly type = "counter";
+  constructor(readonly name: string, readonly help: string, private readonly read: () => number) {}
+  render(): string[] {
+    return [`${this.name} ${this.read()}`];
   }
 }
 

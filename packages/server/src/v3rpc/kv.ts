@@ -28,6 +28,7 @@ export function registerKV(grpc: GrpcServer, server: EtcdServer): void {
     if (request.key.length === 0) throw new EmptyKeyError();
     if (server.auth.isAuthEnabled()) checkRange(server.auth, await server.authInfo(call.metadata), request);
     if (!request.serializable) await server.linearizableReadNotify();
+    server.metrics.storeRequest("range");
     try {
       const { revision, body } = await server.engine.rangeEncoded(request);
       return new EncodedResponse(server.header(revision), body) as unknown as pb.RangeResponse;
@@ -55,6 +56,7 @@ export function registerKV(grpc: GrpcServer, server: EtcdServer): void {
       if (server.auth.isAuthEnabled()) checkTxn(server.auth, authInfo, request);
       // etcd serves a read-only txn without raft: after ReadIndex unless every range in it is serializable.
       if (!isSerializable(request)) await server.linearizableReadNotify();
+      server.metrics.storeRequest("txn");
       const result = await server.engine.apply({ index: 0, term: 0, ops: [{ op: "txn", request }] });
       const outcome = result.results[0]!;
       if (!outcome.ok) throw outcome.error.toApiError();

@@ -62,18 +62,30 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
 
   grpc.addUnary(S.hash, async (_request, call) => {
     await admin(call.metadata);
-    return { header: header(), hash: await server.engine.hash() };
+    const started = performance.now();
+    const hash = await server.engine.hash();
+    server.metrics.hashDuration.observe((performance.now() - started) / 1000);
+    return { header: header(), hash };
   });
 
   grpc.addUnary(S.hashKV, async (request, call) => {
     await admin(call.metadata);
+    const started = performance.now();
     const result = await server.engine.hashKV(request.revision);
+    server.metrics.hashRevDuration.observe((performance.now() - started) / 1000);
     return { header: header(), hash: result.hash, compactRevision: result.compactRev };
   });
 
   grpc.addUnary(S.defragment, async (_request, call) => {
     await admin(call.metadata);
-    await server.engine.defrag();
+    const started = performance.now();
+    server.metrics.defragInflight.set(1);
+    try {
+      await server.engine.defrag();
+    } finally {
+      server.metrics.defragInflight.set(0);
+    }
+    server.metrics.backendDefrag.observe((performance.now() - started) / 1000);
     return { header: header() };
   });
 
@@ -92,7 +104,9 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
     const dir = await mkdtemp(join(tmpdir(), "etcd-ts-snapshot-"));
     try {
       const file = join(dir, "snapshot.db");
+      const started = performance.now();
       await server.engine.snapshot(file);
+      server.metrics.backendSnapshot.observe((performance.now() - started) / 1000);
       const handle = await open(file, "r");
       try {
         const size = (await handle.stat()).size;
