@@ -3,11 +3,14 @@
 // serves the old keys under a new cluster; a tampered file is refused.
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { freePort } from "@etcd-ts/testkit";
+import { extractSnapshotFile } from "../src/index.js";
 
 const BIN = join(import.meta.dirname, "..", "bin");
 
@@ -83,8 +86,47 @@ test("save with etcdctl, status and restore with etcdutl, and a restored member 
     const refused = etcdutl("snapshot", "restore", tampered, "--data-dir", join(root, "c.etcd"));
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /expected sha256/);
+    assert.equal(existsSync(join(root, "c.etcd")), false, "a refused snapshot leaves no data dir behind");
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("a large snapshot file is streamed, checksum checked, with a progress bar on a terminal only", async () => {
+  const root = await mkdtemp(join(tmpdir(), "etcdutl-big-"));
+  try {
+    // 24 MiB of data + its SHA-256: 24 MiB is a multiple of 512, so the file carries the hash.
+    const data = randomBytes(24 * 1024 * 1024);
+    const file = join(root, "big.db");
+    await writeFile(file, Buffer.concat([data, createHash("sha256").update(data).digest()]));
+    const drawn: string[] = [];
+    const terminal = { isTTY: true, write: (text: string) => drawn.push(text) };
+    const out = join(root, "out.db");
+    const info = await extractSnapshotFile(file, out, { verify: true, progress: terminal });
+    assert.deepEqual(info, { hasHash: true, size: data.length + 32 });
+    assert.ok((await readFile(out)).equals(data));
+    assert.ok(drawn.length >= 2, "the bar was drawn and finished");
+    const last = drawn.at(-1)!;
+    assert.ok(last.startsWith("\r") && last.endsWith("\u001b[K\n"), JSON.stringify(last));
+    assert.match(last.slice(1, -4), /^reading .*big\.db 24\.0 MiB \/ 24\.0 MiB \[#{30}\] 100% [\d.]+ MiB\/s$/);
+
+    // Not a terminal: nothing drawn.
+    const quiet: string[] = [];
+    await extractSnapshotFile(file, out, { verify: true, progress: { isTTY: false, write: (text: string) => quiet.push(text) } });
+    assert.deepEqual(quiet, []);
+
+    // A flipped byte deep in the file fails the check; --skip-hash-check takes it as it is.
+    const bytes = await readFile(file);
+    bytes[20 * 1024 * 1024] = bytes[20 * 1024 * 1024]! ^ 0xff;
+    await writeFile(file, bytes);
+    await assert.rejects(extractSnapshotFile(file, out, { verify: true }), /expected sha256/);
+    assert.equal((await extractSnapshotFile(file, out, { verify: false })).hasHash, true);
+
+    // No checksum at all: refused unless skipped.
+    await writeFile(file, data.subarray(0, 1000));
+    await assert.rejects(extractSnapshotFile(file, out, { verify: true }), /snapshot missing hash but --skip-hash-check=false/);
+  } finally {
     await rm(root, { recursive: true, force: true });
   }
 });

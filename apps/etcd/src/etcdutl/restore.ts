@@ -5,14 +5,15 @@
  * entry per member, term 1) so the member boots as a new cluster with the old keys.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EngineCore, openEngine, type BucketWrite } from "@etcd-ts/mvcc";
 import { ConfChangeType, EntryType, encodeConfChange, type Entry } from "@etcd-ts/raft";
 import { computeClusterId, computeMemberId, parseInitialCluster } from "@etcd-ts/server";
 import { Snapshotter, Wal } from "@etcd-ts/wal";
-import { readSnapshotFile } from "./snapshotFile.js";
+import type { ProgressSink } from "./progress.js";
+import { extractSnapshotFile } from "./snapshotFile.js";
 
 /** RestoreOptions are etcdctl 3.4's `snapshot restore` flags. */
 export interface RestoreOptions {
@@ -23,6 +24,8 @@ export interface RestoreOptions {
   readonly initialClusterToken: string;
   readonly initialAdvertisePeerUrls: readonly string[];
   readonly skipHashCheck: boolean;
+  /** progress is where the progress bar goes (default stderr; drawn only on a terminal). */
+  readonly progress?: ProgressSink;
 }
 
 /** RestoreResult names what was made. */
@@ -37,7 +40,6 @@ const MEMBERS_BUCKET = "members";
 /** restoreSnapshot makes `options.dataDir` from the snapshot file at `path`. */
 export async function restoreSnapshot(path: string, options: RestoreOptions): Promise<RestoreResult> {
   if (existsSync(options.dataDir)) throw new Error(`data-dir "${options.dataDir}" exists`);
-  const file = await readSnapshotFile(path, !options.skipHashCheck);
   const cluster = parseInitialCluster(options.initialCluster);
   const own = cluster.get(options.name);
   if (!own) throw new Error(`couldn't find local name "${options.name}" in the initial cluster configuration`);
@@ -49,13 +51,14 @@ export async function restoreSnapshot(path: string, options: RestoreOptions): Pr
   const clusterId = computeClusterId(members.map((m) => m.id));
   const commit = members.length;
 
-  // The backend: the snapshot's data file, installed where the member keeps it.
+  // The backend: the snapshot's data file (checksum checked on the way), installed where the
+  // member keeps it. Nothing is created in the data dir before the file proved good.
   const dbDir = join(options.dataDir, "member", "snap", "db");
-  await mkdir(dbDir, { recursive: true });
   const staging = await mkdtemp(join(tmpdir(), "etcdutl-restore-"));
   try {
     const staged = join(staging, "db");
-    await writeFile(staged, file.db);
+    await extractSnapshotFile(path, staged, { verify: !options.skipHashCheck, ...(options.progress ? { progress: options.progress } : {}) });
+    await mkdir(dbDir, { recursive: true });
     EngineCore.installSnapshot(dbDir, staged);
   } finally {
     await rm(staging, { recursive: true, force: true });

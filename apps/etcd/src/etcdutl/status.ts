@@ -2,12 +2,13 @@
  * `etcdutl snapshot status`: the hash, revision, total keys and total size of a snapshot
  * file, in etcdctl 3.4's output formats (simple, table, json).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Backend, DATA_FILE } from "@etcd-ts/mvcc";
 import { crc32cUpdate } from "@etcd-ts/wal";
-import { readSnapshotFile } from "./snapshotFile.js";
+import type { ProgressSink } from "./progress.js";
+import { extractSnapshotFile } from "./snapshotFile.js";
 
 /** The buckets a member's backend holds, in name order (etcd hashes buckets in name order). */
 const BUCKETS = ["alarm", "auth", "authRoles", "authUsers", "key", "lease", "members", "meta"];
@@ -22,11 +23,10 @@ export interface SnapshotStatus {
 }
 
 /** snapshotStatus opens a snapshot file read-only (a temporary copy) and sums it up. */
-export async function snapshotStatus(path: string): Promise<SnapshotStatus> {
-  const file = await readSnapshotFile(path, false);
+export async function snapshotStatus(path: string, progress?: ProgressSink): Promise<SnapshotStatus> {
   const dir = await mkdtemp(join(tmpdir(), "etcdutl-status-"));
   try {
-    await writeFile(join(dir, DATA_FILE), file.db);
+    const file = await extractSnapshotFile(path, join(dir, DATA_FILE), { verify: false, ...(progress ? { progress } : {}) });
     const backend = Backend.open(dir);
     try {
       let hash = 0;
