@@ -18,7 +18,7 @@
  *
  * Not here: deciding when to snapshot, or the snapshot files themselves (see Snapshotter).
  */
-import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Entry, HardState } from "@etcd-ts/raft";
 import { lockDir, type DirLock } from "./FileLock.js";
@@ -173,7 +173,7 @@ export class Wal {
       const segment = this.segments[s]!;
       const path = join(this.dir, segment.file);
       const isLast = s === this.segments.length - 1;
-      const buf: Uint8Array = await readFile(path); // a Buffer is a Uint8Array: no copy of the segment
+      const buf = await readWritten(path);
       let offset = 0;
       let first = true;
       for (;;) {
@@ -443,6 +443,42 @@ function sameState(a: HardState, b: HardState): boolean {
 }
 
 const SECTOR = 512;
+const SCAN_CHUNK = 1024 * 1024;
+
+/**
+ * readWritten reads a segment up to its last non-zero sector: the preallocated, never-written
+ * rest of a 64 MiB segment is all zeros, and reading it would leave a 64 MiB buffer resident
+ * until the next garbage collection (an idle member has none for a long time). Records, torn
+ * tails and corruption read the same in the shorter buffer: past it there is nothing but zeros.
+ */
+async function readWritten(path: string): Promise<Uint8Array> {
+  const handle = await open(path, "r");
+  try {
+    const size = (await handle.stat()).size;
+    const chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, size));
+    let end = 0;
+    for (let to = size; to > 0 && end === 0; to -= SCAN_CHUNK) {
+      const from = Math.max(0, to - SCAN_CHUNK);
+      const { bytesRead } = await handle.read(chunk, 0, to - from, from);
+      for (let i = bytesRead - 1; i >= 0; i--) {
+        if (chunk[i] !== 0) {
+          end = from + i + 1;
+          break;
+        }
+      }
+    }
+    const length = Math.min(size, Math.ceil(end / SECTOR) * SECTOR);
+    const buf = Buffer.allocUnsafe(length);
+    for (let read = 0; read < length; ) {
+      const { bytesRead } = await handle.read(buf, read, length - read, read);
+      if (bytesRead === 0) throw new WalCorruptError(path, read, "segment shrank while being read");
+      read += bytesRead;
+    }
+    return buf;
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * isTorn tells whether a bad frame in the last segment is the remains of an interrupted
