@@ -116,6 +116,7 @@ function matches(w: Watcher, key: string): boolean {
 /** WatchableStore dispatches store events to watchers; see the module comment. */
 export class WatchableStore {
   private openStreams = 0;
+  private readonly stripped = new WeakMap<Event, Event>();
   private readonly source: WatchSource;
   private currentRev: number;
   private compactRev: number;
@@ -205,11 +206,21 @@ export class WatchableStore {
     }
   }
 
+  /**
+   * withoutPrevKv is the event as watchers without prev_kv see it: one object per event, shared
+   * by all of them, so a response writer can encode each event once however many watch it.
+   */
+  private withoutPrevKv(ev: Event): Event {
+    let stripped = this.stripped.get(ev);
+    if (stripped === undefined) this.stripped.set(ev, (stripped = { type: ev.type, kv: ev.kv }));
+    return stripped;
+  }
+
   private respond(w: Watcher, events: Event[], revision: number): WatchResponse | undefined {
     const out: Event[] = [];
     for (const ev of events) {
       if ((ev.type === 0 && w.noPut) || (ev.type === 1 && w.noDelete)) continue;
-      out.push(w.prevKv || ev.prevKv === undefined ? ev : { type: ev.type, kv: ev.kv });
+      out.push(w.prevKv || ev.prevKv === undefined ? ev : this.withoutPrevKv(ev));
     }
     if (out.length === 0) return undefined;
     return { watchId: w.id, events: out, revision, compactRevision: 0 };
