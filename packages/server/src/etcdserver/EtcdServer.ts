@@ -124,22 +124,22 @@ export class EtcdServer implements ApplierHost {
     this.metrics = new ServerMetrics({
       hasLeader: () => this.leader !== 0n,
       isLeader: () => this.isLeader,
-      committed: () => this.committedRaftIndex,
       isLearner: () => this.members.get(this.memberId)?.isLearner === true,
+      committed: () => this.committedRaftIndex,
       applied: () => this.appliedIndex,
       pending: () => this.wait.size,
       dbSize: () => this.lastStatus?.dbSize ?? 0,
       dbSizeInUse: () => this.lastStatus?.dbSizeInUse ?? 0,
-      revision: () => this.watchable.revision,
       keys: () => this.lastStatus?.keys ?? 0,
+      revision: () => this.watchable.revision,
       compactRevision: () => this.lastStatus?.compactRevision ?? 0,
-    });
       quotaBytes: () => config.quotaBackendBytes || DEFAULT_QUOTA_BYTES,
       watchers: () => this.watchable.stats(),
       watchStreams: () => this.watchable.streams,
       authRevision: () => this.auth.revision,
       walBytesWritten: () => this.wal.bytesWritten,
       memberIdHex: () => this.memberId.toString(16),
+    });
     this.compactor = new AutoCompactor(
       {
         isLeader: () => this.isLeader,
@@ -349,7 +349,6 @@ export class EtcdServer implements ApplierHost {
 
   onBatchCommitted(seconds: number): void {
     this.metrics.backendCommit.observe(seconds);
-  }
     // etcd warns "apply request took too long" past 100 ms and counts it.
     if (seconds > 0.1) this.metrics.slowApply.inc();
   }
@@ -365,6 +364,7 @@ export class EtcdServer implements ApplierHost {
 
   onLeaseRevoked(): void {
     this.metrics.leaseRevoked.inc();
+  }
 
   private onSoftState(lead: bigint): void {
     if (lead !== 0n && lead !== this.leader) this.metrics.leaderChanges.inc();
@@ -442,10 +442,10 @@ export class EtcdServer implements ApplierHost {
       const index = this.appliedIndex;
       await this.engine.sync();
       const snapshot = this.storage.createSnapshot(index, this.currentConfState(), new Uint8Array(0));
-      await this.snapshotter.save(snapshot);
       const started = performance.now();
-      await this.wal.saveSnapshot({ index, term: snapshot.metadata.term });
+      await this.snapshotter.save(snapshot);
       this.metrics.snapFsync.observe((performance.now() - started) / 1000);
+      await this.wal.saveSnapshot({ index, term: snapshot.metadata.term });
       this.snapshotIndex = index;
       if (index > SNAPSHOT_CATCH_UP_ENTRIES) this.storage.compact(index - SNAPSHOT_CATCH_UP_ENTRIES);
       this.wal.releaseLockTo(index);
@@ -629,13 +629,13 @@ export class EtcdServer implements ApplierHost {
     (this.auth.tokenProvider as { sweepExpired?: () => void }).sweepExpired?.();
     if (!this.isLeader || this.stopped) return;
     for (const id of this.lessor.expiredLeases()) {
+      this.metrics.leaseExpired.inc();
       this.propose("leaseRevoke", pb.LeaseRevokeRequest.create({ ID: id })).catch(() => undefined);
     }
     const checkpoints = this.lessor.dueCheckpoints();
     if (checkpoints.length > 0) {
       const request = pb.LeaseCheckpointRequest.create({ checkpoints: checkpoints.map((c) => ({ ID: c.id, remainingTTL: c.remainingTTL })) });
       this.propose("leaseCheckpoint", request).catch(() => undefined);
-      this.metrics.leaseExpired.inc();
     }
   }
 

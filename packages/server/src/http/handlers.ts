@@ -63,6 +63,7 @@ async function health(server: EtcdServer, request: IncomingMessage, response: Se
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref()),
     ]);
   }
+  (healthy ? server.metrics.healthSuccess : server.metrics.healthFailures).inc();
   const body = JSON.stringify({ health: String(healthy) });
   if (healthy) json(response, 200, body);
   else json(response, 503, `${body}\n`);
@@ -71,7 +72,6 @@ async function health(server: EtcdServer, request: IncomingMessage, response: Se
 function alarmName(alarm: number): string {
   return ["NONE", "NOSPACE", "CORRUPT"][alarm] ?? String(alarm);
 }
-  (healthy ? server.metrics.healthSuccess : server.metrics.healthFailures).inc();
 
 /** etcd's metrics, Prometheus text format (the sizes are read from the engine per scrape). */
 async function metrics(server: EtcdServer, response: ServerResponse): Promise<void> {
