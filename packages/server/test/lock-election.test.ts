@@ -293,9 +293,11 @@ describe("the Election service, as etcd's", () => {
       t.add("c2", await second);
       await seen(4);
       t.add("revoke", await rpc.call(pb.LeaseService.leaseRevoke, { ID: g2.ID }));
-      // Two keys in one revision: Observe reports the first put, Leader the first by key.
+      // Two keys in one revision. The observer's re-read after the revocation races this txn:
+      // before it, Observe reports the txn's first put; after it, the first key by create
+      // revision then key. Putting oe/a first makes both answers oe/a, on both servers.
       const put = (key: string, value: string): PartialMessage<pb.RequestOp> => ({ request: { $case: "requestPut", requestPut: { key: bytes(key), value: bytes(value) } } });
-      await rpc.must(pb.KVService.txn, { success: [put("oe/b", "tb"), put("oe/a", "ta")] });
+      await rpc.must(pb.KVService.txn, { success: [put("oe/a", "ta"), put("oe/b", "tb")] });
       await seen(5);
       t.add("leader", await rpc.call(E.leader, { name: bytes("oe") }));
       observer.cancel();
