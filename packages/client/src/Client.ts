@@ -1,6 +1,6 @@
 /**
- * Client: the entry point. One client holds one grpc-js channel per endpoint, one Watch
- * stream and one LeaseKeepAlive stream, shared by all its views.
+ * Client: the entry point. One client holds one HTTP/2 connection per endpoint (gRPC over
+ * node:http2), one Watch stream and one LeaseKeepAlive stream, shared by all its views.
  *
  * ```ts
  * const client = new Client({ endpoints: ["http://127.0.0.1:2379"] });
@@ -15,10 +15,14 @@
  * is unknown is never re-sent but fails with `UnknownOutcomeError`. Every call takes
  * `timeout` (ms) and `signal` (AbortSignal).
  *
+ * A connection with calls or streams open is checked with HTTP/2 pings after
+ * `dialKeepAliveTime` of silence; one that does not answer within `dialKeepAliveTimeout` is
+ * dropped, so a member that vanished without closing its connections (a partition, a frozen
+ * host) is noticed and its watches and keep-alives move to another endpoint.
+ *
  * `close()` cancels calls in flight, ends every watch and keep-alive, clears every timer and
- * closes the channels: a process with nothing else to do then exits.
+ * closes the connections: a process with nothing else to do then exits.
  */
-import type * as grpc from "@grpc/grpc-js";
 import { Auth } from "./Auth.js";
 import { Cluster } from "./Cluster.js";
 import { Maintenance } from "./Maintenance.js";
@@ -26,7 +30,8 @@ import { Namespace } from "./Namespace.js";
 import { KeepAliveManager } from "./Lease.js";
 import { WatchManager } from "./Watch.js";
 import { KeySpace } from "./internal/KeySpace.js";
-import { Transport, type TlsOptions } from "./internal/Transport.js";
+import type { TlsOptions } from "./internal/Connection.js";
+import { Transport } from "./internal/Transport.js";
 
 /** ClientOptions configure a client; only `endpoints` is required. */
 export interface ClientOptions {
@@ -35,7 +40,10 @@ export interface ClientOptions {
   /** username and password turn on authentication (a token is fetched and refreshed). */
   readonly username?: string | undefined;
   readonly password?: string | undefined;
-  /** tls is the TLS material; `https://` endpoints use TLS with the system roots without it. */
+  /**
+   * tls is the TLS material; with it every endpoint uses TLS. `https://` endpoints use TLS
+   * with the system roots without it.
+   */
   readonly tls?: TlsOptions | undefined;
   /** dialTimeout (ms) bounds one connection attempt to one endpoint. Default 5000. */
   readonly dialTimeout?: number | undefined;
@@ -47,8 +55,14 @@ export interface ClientOptions {
   readonly retryBackoffMs?: number | undefined;
   /** maxRetryBackoffMs caps the retry delay. Default 1000. */
   readonly maxRetryBackoffMs?: number | undefined;
-  /** grpcOptions are passed to every grpc-js channel (overriding the client's). */
-  readonly grpcOptions?: grpc.ChannelOptions | undefined;
+  /**
+   * dialKeepAliveTime (ms): a connection with calls open that received nothing for this long
+   * is sent an HTTP/2 ping. Default 30000; 0 turns pings off. etcd answers pings sent more
+   * often than every 5 s (its `--grpc-keepalive-min-time`) with GOAWAY, so keep it above.
+   */
+  readonly dialKeepAliveTime?: number | undefined;
+  /** dialKeepAliveTimeout (ms): a ping unanswered this long drops the connection. Default 10000. */
+  readonly dialKeepAliveTimeout?: number | undefined;
 }
 
 /** Client is an etcd v3 client: the root {@link Namespace} plus Auth, Cluster and Maintenance. */
@@ -72,7 +86,8 @@ export class Client extends Namespace {
       maxAttempts: options.maxAttempts ?? 10,
       retryBackoffMs: options.retryBackoffMs ?? 50,
       maxRetryBackoffMs: options.maxRetryBackoffMs ?? 1000,
-      grpcOptions: options.grpcOptions,
+      keepAliveTime: options.dialKeepAliveTime ?? 30_000,
+      keepAliveTimeout: options.dialKeepAliveTimeout ?? 10_000,
     });
     super({ transport, watches: new WatchManager(transport), keepAlives: new KeepAliveManager(transport) }, KeySpace.ROOT);
     this.auth = new Auth(transport, KeySpace.ROOT);
@@ -105,7 +120,7 @@ export class Client extends Namespace {
 
   /**
    * close releases everything: in-flight calls reject with `ClientClosedError`, watches end,
-   * keep-alives stop (leases are not revoked), timers are cleared, channels closed.
+   * keep-alives stop (leases are not revoked), timers are cleared, connections closed.
    */
   close(): Promise<void> {
     this.core.transport.close();

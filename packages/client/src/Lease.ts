@@ -12,9 +12,8 @@
  * Grant and revoke are writes (never re-sent once sent); time-to-live and list are reads.
  */
 import { LeaseNotFoundError, errorFromStatus, etcdserverpb as pb } from "@etcd-ts/api";
-import type { PartialMessage } from "@etcd-ts/api";
-import type * as grpc from "@grpc/grpc-js";
 import type { CallOptions, Transport } from "./internal/Transport.js";
+import { ManagedStream } from "./internal/ManagedStream.js";
 import type { KeySpace } from "./internal/KeySpace.js";
 import { ClientClosedError, LeaseExpiredError } from "./errors.js";
 import type { ResponseHeader } from "./KV.js";
@@ -129,17 +128,22 @@ interface KeepAliveEntry {
 
 /** KeepAliveManager renews a client's kept-alive leases over one stream. */
 export class KeepAliveManager {
-  private stream: grpc.ClientDuplexStream<PartialMessage<pb.LeaseKeepAliveRequest>, pb.LeaseKeepAliveResponse> | undefined;
-  private endpoint = "";
-  private opening = false;
-  private generation = 0;
-  private failures = 0;
-  private cancelReconnect: (() => void) | undefined;
+  private readonly stream: ManagedStream<pb.LeaseKeepAliveRequest, pb.LeaseKeepAliveResponse>;
   private cancelTick: (() => void) | undefined;
   private readonly entries = new Map<bigint, KeepAliveEntry>();
   private closed = false;
 
   constructor(private readonly transport: Transport) {
+    this.stream = new ManagedStream(transport, LeaseService.leaseKeepAlive, {
+      wanted: () => !this.closed && this.entries.size > 0,
+      onOpen: () => {
+        for (const entry of this.entries.values()) entry.nextSend = 0;
+        this.tick();
+      },
+      onMessage: (res) => this.onResponse(res),
+      // Nothing to redo: the ticker keeps counting down each lease's deadline meanwhile.
+      onDown: () => {},
+    });
     transport.onClose(() => this.close());
   }
 
@@ -156,7 +160,7 @@ export class KeepAliveManager {
       this.entries.set(id, entry);
     }
     entry.handles.add(handle);
-    this.ensureStream();
+    this.stream.ensure();
     this.tick();
     return handle;
   }
@@ -177,15 +181,9 @@ export class KeepAliveManager {
 
   /** idle closes the stream and the ticker when nothing is left to renew. */
   private idle(): void {
-    this.generation++;
-    const stream = this.stream;
-    this.stream = undefined;
-    stream?.cancel();
+    this.stream.stop();
     this.cancelTick?.();
     this.cancelTick = undefined;
-    this.cancelReconnect?.();
-    this.cancelReconnect = undefined;
-    this.failures = 0;
   }
 
   private close(): void {
@@ -207,71 +205,13 @@ export class KeepAliveManager {
         this.lose(entry, new LeaseExpiredError(entry.id, "no keep-alive acknowledged within its TTL"));
         continue;
       }
-      if (this.stream !== undefined && now >= entry.nextSend) {
-        this.stream.write({ ID: entry.id });
-        entry.nextSend = now + KEEPALIVE_TICK_MS;
-      }
+      if (now >= entry.nextSend && this.stream.write({ ID: entry.id })) entry.nextSend = now + KEEPALIVE_TICK_MS;
     }
     if (this.entries.size > 0) this.cancelTick = this.transport.schedule(KEEPALIVE_TICK_MS, () => this.tick());
   }
 
-  private ensureStream(): void {
-    if (this.closed || this.entries.size === 0 || this.stream !== undefined || this.opening || this.cancelReconnect !== undefined) return;
-    this.opening = true;
-    const generation = ++this.generation;
-    this.transport.openStream(LeaseService.leaseKeepAlive, () => !this.closed && this.entries.size > 0 && generation === this.generation).then(
-      ({ stream, endpoint }) => {
-        this.opening = false;
-        if (this.closed || this.entries.size === 0 || generation !== this.generation) {
-          stream.on("error", () => {});
-          stream.cancel();
-          this.ensureStream();
-          return;
-        }
-        this.attach(stream, endpoint);
-      },
-      () => {
-        this.opening = false;
-        if (generation === this.generation) this.scheduleReconnect();
-        else this.ensureStream();
-      },
-    );
-  }
-
-  private attach(stream: grpc.ClientDuplexStream<PartialMessage<pb.LeaseKeepAliveRequest>, pb.LeaseKeepAliveResponse>, endpoint: string): void {
-    const generation = ++this.generation;
-    this.stream = stream;
-    this.endpoint = endpoint;
-    const down = (err: Error): void => {
-      if (generation !== this.generation) return;
-      this.generation++;
-      this.stream = undefined;
-      stream.cancel();
-      this.transport.streamFailed(this.endpoint, err);
-      this.scheduleReconnect();
-    };
-    stream.on("data", (res: pb.LeaseKeepAliveResponse) => {
-      if (generation === this.generation) this.onResponse(res);
-    });
-    stream.on("error", down);
-    stream.on("end", () => down(new Error("etcd client: keep-alive stream ended")));
-    for (const entry of this.entries.values()) entry.nextSend = 0;
-    this.tick();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.closed || this.entries.size === 0 || this.cancelReconnect !== undefined) return;
-    const delay = this.failures === 0 ? 0 : this.transport.backoffMs(this.failures);
-    this.failures++;
-    this.cancelReconnect = this.transport.schedule(delay, () => {
-      this.cancelReconnect = undefined;
-      this.ensureStream();
-    });
-  }
-
   private onResponse(res: pb.LeaseKeepAliveResponse): void {
-    this.failures = 0;
-    this.transport.streamHealthy(this.endpoint);
+    this.stream.healthy();
     const entry = this.entries.get(res.ID);
     if (entry === undefined) return;
     if (res.TTL <= 0) {
@@ -331,49 +271,47 @@ export class Lease {
    * exists is a {@link LeaseNotFoundError}.
    */
   async keepAliveOnce(id: bigint, options?: CallOptions): Promise<LeaseKeepAliveResponse> {
-    const { stream } = await this.transport.openStream(LeaseService.leaseKeepAlive);
-    const timeout = options?.timeout;
     const signal = options?.signal;
-    return new Promise<LeaseKeepAliveResponse>((resolve, reject) => {
-      let finished = false;
-      const finish = (): void => {
-        finished = true;
-        cancelTimer?.();
-        removeClose();
-        signal?.removeEventListener("abort", onAbort);
-        stream.cancel();
-      };
-      const onAbort = (): void => {
-        if (finished) return;
-        finish();
-        reject(signal?.reason);
-      };
-      const removeClose = this.transport.onClose(() => {
-        if (finished) return;
-        finish();
-        reject(new ClientClosedError());
-      });
-      const cancelTimer =
-        timeout === undefined
-          ? undefined
-          : this.transport.schedule(timeout, () => {
-              if (finished) return;
-              finish();
-              reject(new Error(`etcd client: no keep-alive answer within ${timeout} ms`));
-            });
-      signal?.addEventListener("abort", onAbort, { once: true });
-      stream.on("data", (res: pb.LeaseKeepAliveResponse) => {
-        if (finished) return;
-        finish();
-        if (res.TTL <= 0) reject(new LeaseNotFoundError());
-        else resolve({ header: normalizeHeader(res.header), id: res.ID, ttl: res.TTL });
-      });
-      stream.on("error", (err: grpc.ServiceError) => {
-        if (finished) return;
-        finish();
-        reject(errorFromStatus(err));
-      });
-      stream.write({ ID: id });
+    const timeout = options?.timeout;
+    signal?.throwIfAborted();
+    let settle!: { resolve: (res: LeaseKeepAliveResponse) => void; reject: (e: unknown) => void };
+    const answer = new Promise<LeaseKeepAliveResponse>((resolve, reject) => {
+      settle = { resolve, reject };
     });
+    // What to undo once answered, failed, timed out, aborted or closed (whichever comes first).
+    const cleanups: (() => void)[] = [];
+    let finished = false;
+    const finish = (): boolean => {
+      if (finished) return false;
+      finished = true;
+      for (const cleanup of cleanups) cleanup();
+      return true;
+    };
+    const { call } = await this.transport.openStream(LeaseService.leaseKeepAlive, {
+      onMessage: (res) => {
+        if (!finish()) return;
+        if (res.TTL <= 0) settle.reject(new LeaseNotFoundError());
+        else settle.resolve({ header: normalizeHeader(res.header), id: res.ID, ttl: res.TTL });
+      },
+      onEnd: (err) => {
+        if (!finish()) return;
+        if (signal?.aborted) settle.reject(signal.reason);
+        else settle.reject(err === undefined ? new Error("etcd client: the keep-alive stream ended without an answer") : errorFromStatus(err));
+      },
+    });
+    cleanups.push(() => call.cancel());
+    cleanups.push(this.transport.onClose(() => finish() && settle.reject(new ClientClosedError())));
+    if (timeout !== undefined) {
+      cleanups.push(this.transport.schedule(timeout, () => finish() && settle.reject(new Error(`etcd client: no keep-alive answer within ${timeout} ms`))));
+    }
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        if (finish()) settle.reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      cleanups.push(() => signal.removeEventListener("abort", onAbort));
+    }
+    call.write({ ID: id });
+    return answer;
   }
 }

@@ -6,11 +6,11 @@
  * client's endpoints, as given or as `host:port`); without one they go to the pinned
  * endpoint. A call aimed at an endpoint is never failed over to another.
  */
-import { etcdserverpb as pb } from "@etcd-ts/api";
+import { errorFromStatus, etcdserverpb as pb } from "@etcd-ts/api";
 import type { CallOptions, Transport } from "./internal/Transport.js";
+import { AsyncQueue } from "./internal/AsyncQueue.js";
+import type { Call } from "./internal/Connection.js";
 import { ClientClosedError } from "./errors.js";
-import { errorFromStatus } from "@etcd-ts/api";
-import type * as grpc from "@grpc/grpc-js";
 
 /** AlarmType names an alarm: `NOSPACE` or `CORRUPT` (etcdserverpb.AlarmType). */
 export type AlarmType = "NOSPACE" | "CORRUPT";
@@ -22,6 +22,9 @@ export interface EndpointOptions extends CallOptions {
 }
 
 const { MaintenanceService } = pb;
+
+/** How many snapshot chunks may wait for the consumer before reading pauses. */
+const SNAPSHOT_BUFFERED_CHUNKS = 16;
 
 /** Maintenance is the maintenance API. */
 export class Maintenance {
@@ -80,28 +83,53 @@ export class Maintenance {
 
   /**
    * snapshot streams a member's backend as it is now: an async iterable of chunks whose
-   * concatenation is the snapshot file (etcd's bbolt db plus a trailing SHA-256).
+   * concatenation is the snapshot file (etcd's bbolt db plus a trailing SHA-256). The
+   * transfer waits while the consumer is behind (HTTP/2 flow control holds the server).
    */
   async *snapshot(options?: EndpointOptions): AsyncGenerator<Uint8Array, void, undefined> {
-    const endpoint = options?.endpoint === undefined ? this.transport.endpoints.pick(Date.now()) : this.transport.endpointFor(options.endpoint);
-    const metadata = await this.transport.metadata();
+    const signal = options?.signal;
     const deadline = options?.timeout === undefined ? undefined : Date.now() + options.timeout;
-    const method = MaintenanceService.snapshot;
-    const call: grpc.ClientReadableStream<pb.SnapshotResponse> = this.transport
-      .channel(endpoint)
-      .makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, {}, metadata, deadline === undefined ? {} : { deadline });
-    const removeClose = this.transport.onClose(() => call.cancel());
-    const onAbort = (): void => call.cancel();
-    options?.signal?.addEventListener("abort", onAbort, { once: true });
+    const chunks = new AsyncQueue<Uint8Array>();
+    const opened: { call?: Call<pb.SnapshotRequest> } = {};
+    let paused = false;
+    const { call } = await this.transport.openStream(
+      MaintenanceService.snapshot,
+      {
+        onMessage: (res) => {
+          chunks.push(res.blob);
+          if (!paused && chunks.buffered >= SNAPSHOT_BUFFERED_CHUNKS) {
+            paused = true;
+            opened.call?.pause();
+          }
+        },
+        onEnd: (err) => {
+          if (err === undefined) chunks.end();
+          else if (this.transport.closed) chunks.fail(new ClientClosedError({ cause: err }));
+          else if (signal?.aborted) chunks.fail(signal.reason);
+          else chunks.fail(errorFromStatus(err));
+        },
+      },
+      { endpoint: options?.endpoint, deadline, signal },
+    );
+    opened.call = call;
+    const removeClose = this.transport.onClose(() => {
+      call.cancel();
+      chunks.fail(new ClientClosedError());
+    });
     try {
-      for await (const chunk of call as AsyncIterable<pb.SnapshotResponse>) yield chunk.blob;
-    } catch (err) {
-      if (this.transport.closed) throw new ClientClosedError({ cause: err });
-      if (options?.signal?.aborted) throw options.signal.reason;
-      throw errorFromStatus(err as grpc.ServiceError);
+      call.write({});
+      call.end();
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done === true) return;
+        if (paused && chunks.buffered < SNAPSHOT_BUFFERED_CHUNKS / 2) {
+          paused = false;
+          call.resume();
+        }
+        yield next.value;
+      }
     } finally {
       removeClose();
-      options?.signal?.removeEventListener("abort", onAbort);
       call.cancel();
     }
   }

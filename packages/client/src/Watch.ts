@@ -27,10 +27,10 @@ import {
   etcdserverpb as pb,
   mvccpb,
 } from "@etcd-ts/api";
-import type * as grpc from "@grpc/grpc-js";
 import type { PartialMessage } from "@etcd-ts/api";
 import type { Bytes } from "./keys.js";
 import { AsyncQueue } from "./internal/AsyncQueue.js";
+import { ManagedStream } from "./internal/ManagedStream.js";
 import type { KeySpace, RangeSpec } from "./internal/KeySpace.js";
 import type { Transport } from "./internal/Transport.js";
 import { ClientClosedError, WatchCompactedError } from "./errors.js";
@@ -136,12 +136,7 @@ const toEvent = (space: KeySpace, e: mvccpb.Event): WatchEvent => {
 
 /** WatchManager multiplexes a client's watches over one Watch stream. */
 export class WatchManager {
-  private stream: grpc.ClientDuplexStream<PartialMessage<pb.WatchRequest>, pb.WatchResponse> | undefined;
-  private endpoint = "";
-  private opening = false;
-  private generation = 0;
-  private failures = 0;
-  private cancelReconnect: (() => void) | undefined;
+  private readonly stream: ManagedStream<pb.WatchRequest, pb.WatchResponse>;
   private readonly active = new Map<number, WatcherState>();
   private pending: WatcherState[] = [];
   private creating: WatcherState | undefined;
@@ -150,6 +145,12 @@ export class WatchManager {
   private closed = false;
 
   constructor(private readonly transport: Transport) {
+    this.stream = new ManagedStream(transport, pb.WatchService.watch, {
+      wanted: () => !this.closed && this.all.size > 0,
+      onOpen: () => this.sendNextCreate(),
+      onMessage: (res) => this.onResponse(res),
+      onDown: () => this.onStreamDown(),
+    });
     transport.onClose(() => this.close());
   }
 
@@ -195,7 +196,7 @@ export class WatchManager {
 
   /** requestProgress asks the server for a progress response on every watch of the stream. */
   requestProgress(): void {
-    this.stream?.write({ requestUnion: { $case: "progressRequest", progressRequest: {} } });
+    this.stream.write({ requestUnion: { $case: "progressRequest", progressRequest: {} } });
   }
 
   /** cancel stops one watch; the stream closes when no watch is left. */
@@ -211,7 +212,7 @@ export class WatchManager {
     }
     if (state.serverId !== undefined && this.active.get(state.serverId) === state) {
       this.active.delete(state.serverId);
-      this.stream?.write({ requestUnion: { $case: "cancelRequest", cancelRequest: { watchId: state.serverId } } });
+      this.stream.write({ requestUnion: { $case: "cancelRequest", cancelRequest: { watchId: state.serverId } } });
     }
   }
 
@@ -219,7 +220,6 @@ export class WatchManager {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.cancelReconnect?.();
     this.closeStream();
     for (const state of this.all) {
       state.canceled = true;
@@ -240,100 +240,34 @@ export class WatchManager {
   }
 
   private closeStream(): void {
-    this.generation++;
-    const stream = this.stream;
-    this.stream = undefined;
+    this.stream.stop();
     this.creating = undefined;
     this.active.clear();
-    this.cancelReconnect?.();
-    this.cancelReconnect = undefined;
-    this.failures = 0;
-    stream?.cancel();
   }
 
   private ensureStream(): void {
     if (this.closed || this.all.size === 0) return;
-    if (this.stream !== undefined) {
-      this.sendNextCreate();
-      return;
-    }
-    if (this.opening || this.cancelReconnect !== undefined) return;
-    this.opening = true;
-    const generation = ++this.generation;
-    this.transport.openStream(pb.WatchService.watch, () => !this.closed && this.all.size > 0 && generation === this.generation).then(
-      ({ stream, endpoint }) => {
-        this.opening = false;
-        if (this.closed || this.all.size === 0 || generation !== this.generation) {
-          stream.on("error", () => {});
-          stream.cancel();
-          if (!this.closed && this.all.size > 0) this.ensureStream();
-          return;
-        }
-        this.attach(stream, endpoint);
-      },
-      () => {
-        this.opening = false;
-        if (generation === this.generation) this.scheduleReconnect();
-        else this.ensureStream();
-      },
-    );
+    if (this.stream.isOpen) this.sendNextCreate();
+    else this.stream.ensure();
   }
 
-  private attach(stream: grpc.ClientDuplexStream<PartialMessage<pb.WatchRequest>, pb.WatchResponse>, endpoint: string): void {
-    const generation = ++this.generation;
-    this.stream = stream;
-    this.endpoint = endpoint;
-    stream.on("data", (res: pb.WatchResponse) => {
-      if (generation === this.generation) this.onResponse(res);
-    });
-    stream.on("error", (err: grpc.ServiceError) => {
-      if (generation === this.generation) this.onStreamDown(err);
-    });
-    stream.on("end", () => {
-      if (generation === this.generation) this.onStreamDown(new EtcdError(GrpcStatus.UNAVAILABLE, "etcd client: watch stream ended"));
-    });
-    this.sendNextCreate();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.closed || this.all.size === 0 || this.cancelReconnect !== undefined) return;
-    const delay = this.failures === 0 ? 0 : this.transport.backoffMs(this.failures);
-    this.failures++;
-    this.cancelReconnect = this.transport.schedule(delay, () => {
-      this.cancelReconnect = undefined;
-      this.ensureStream();
-    });
-  }
-
-  private onStreamDown(err: grpc.ServiceError | Error): void {
-    this.generation++;
-    const stream = this.stream;
-    this.stream = undefined;
-    stream?.cancel();
-    if (this.closed) return;
-    const error = errorFromStatus(err as grpc.ServiceError);
-    if (error instanceof InvalidAuthTokenError || error instanceof AuthOldRevisionError) {
-      this.transport.invalidateToken(this.transport.currentToken);
-    } else {
-      this.transport.streamFailed(this.endpoint, err);
-    }
+  /** onStreamDown re-queues every watch of the broken stream, in creation order, for the next one. */
+  private onStreamDown(): void {
     const requeue = [...(this.creating ? [this.creating] : []), ...this.active.values(), ...this.pending].filter((s) => !s.canceled);
     requeue.sort((a, b) => a.seq - b.seq);
     for (const state of requeue) state.serverId = undefined;
     this.pending = requeue;
     this.creating = undefined;
     this.active.clear();
-    this.scheduleReconnect();
   }
 
   private sendNextCreate(): void {
-    const stream = this.stream;
-    if (stream === undefined) return;
+    if (!this.stream.isOpen) return;
     while (this.creating === undefined && this.pending.length > 0) {
       const state = this.pending.shift()!;
       if (state.canceled) continue;
       this.creating = state;
-      stream.write({ requestUnion: { $case: "createRequest", createRequest: { ...state.request, startRevision: state.nextRev } } });
+      this.stream.write({ requestUnion: { $case: "createRequest", createRequest: { ...state.request, startRevision: state.nextRev } } });
     }
   }
 
@@ -343,12 +277,11 @@ export class WatchManager {
       const state = this.creating;
       this.creating = undefined;
       if (state === undefined) return;
-      this.failures = 0;
-      this.transport.streamHealthy(this.endpoint);
+      this.stream.healthy();
       if (res.canceled) {
         this.onCreateRefused(state, res);
       } else if (state.canceled) {
-        this.stream?.write({ requestUnion: { $case: "cancelRequest", cancelRequest: { watchId: res.watchId } } });
+        this.stream.write({ requestUnion: { $case: "cancelRequest", cancelRequest: { watchId: res.watchId } } });
       } else {
         state.serverId = res.watchId;
         this.active.set(res.watchId, state);
@@ -400,7 +333,7 @@ export class WatchManager {
       this.transport.invalidateToken(this.transport.currentToken);
       this.pending.unshift(state);
       // The token goes with the stream: reopen it.
-      this.onStreamDown(new EtcdError(GrpcStatus.UNAUTHENTICATED, reason));
+      this.stream.restart(new EtcdError(GrpcStatus.UNAUTHENTICATED, reason));
       return;
     }
     this.all.delete(state);

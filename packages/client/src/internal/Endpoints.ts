@@ -15,7 +15,7 @@
 export interface EndpointAddress {
   /** The text the user gave, e.g. `http://127.0.0.1:2379`. */
   readonly raw: string;
-  /** `host:port`, what grpc-js dials. */
+  /** `host:port`, what the connection dials. */
   readonly address: string;
   /** Whether the endpoint asked for TLS (`https://` or `unixs://`). */
   readonly secure: boolean;

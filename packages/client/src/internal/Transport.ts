@@ -1,10 +1,11 @@
 /**
- * The client's connection layer: one grpc-js channel per endpoint, the retry and failover
- * rules for unary calls, auth tokens, and streams for the Watch and Lease managers.
+ * The client's connection layer: one HTTP/2 connection per endpoint (`Connection.ts`, gRPC
+ * over node:http2), the retry and failover rules for unary calls, auth tokens, and streams
+ * for the Watch, Lease and Maintenance APIs.
  *
  * Retry rules (etcd's Go client's, made explicit):
- *  - a call that never left the client (its channel could not connect, or grpc-js reports
- *    "No connection established") is retried on the next endpoint, whatever it is;
+ *  - a call that never left the client (no connection to its endpoint, or a stream the
+ *    server refused before processing it) is retried on the next endpoint, whatever it is;
  *  - an idempotent call (reads: range, read-only txn, status, member list, ...) that fails
  *    with UNAVAILABLE after it was sent is retried too, with backoff;
  *  - a write that fails with UNAVAILABLE after it was sent is NOT re-sent: its outcome is
@@ -13,10 +14,7 @@
  *    server refused the request before applying it);
  *  - every other status ends the call with its typed error (`errorFromStatus`).
  * The budget is `maxAttempts` attempts and the call's deadline, whichever ends first.
- *
- * Only this file and the stream managers touch grpc-js.
  */
-import * as grpc from "@grpc/grpc-js";
 import {
   AuthOldRevisionError,
   EtcdError,
@@ -28,8 +26,10 @@ import {
   etcdserverpb,
   statusDetails,
 } from "@etcd-ts/api";
-import type { MethodDefinition, PartialMessage } from "@etcd-ts/api";
+import type { MethodDefinition, PartialMessage, StatusLike } from "@etcd-ts/api";
 import { CallTimeoutError, ClientClosedError, NoEndpointAvailableError, UnknownOutcomeError } from "../errors.js";
+import { CallError } from "./CallStatus.js";
+import { Connection, type Call, type CallHandlers, type Metadata, type TlsOptions } from "./Connection.js";
 import { Endpoints, type EndpointAddress } from "./Endpoints.js";
 
 /** CallOptions are the per-call knobs every client method takes. */
@@ -38,16 +38,6 @@ export interface CallOptions {
   readonly timeout?: number | undefined;
   /** signal aborts the call; it then rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
-}
-
-/** TLS material for secure endpoints (PEM). */
-export interface TlsOptions {
-  /** ca is the trusted root certificate(s); the system roots when absent. */
-  readonly ca?: Uint8Array | string | undefined;
-  /** cert is the client certificate for mutual TLS. */
-  readonly cert?: Uint8Array | string | undefined;
-  /** key is the client certificate's private key. */
-  readonly key?: Uint8Array | string | undefined;
 }
 
 /** TransportOptions are the client options this layer uses. */
@@ -61,7 +51,8 @@ export interface TransportOptions {
   readonly maxAttempts: number;
   readonly retryBackoffMs: number;
   readonly maxRetryBackoffMs: number;
-  readonly grpcOptions?: grpc.ChannelOptions | undefined;
+  readonly keepAliveTime: number;
+  readonly keepAliveTimeout: number;
 }
 
 /** How a call may be retried, and where it goes. */
@@ -74,31 +65,37 @@ export interface CallPolicy {
   readonly noAuth?: boolean | undefined;
 }
 
-/** A duplex stream and the endpoint it runs on. */
-export interface OpenStream<Req, Res> {
-  readonly stream: grpc.ClientDuplexStream<PartialMessage<Req>, Res>;
+/** StreamOptions aim and bound a stream. */
+export interface StreamOptions {
+  /** endpoint pins the stream to one endpoint; the pinned one by default. */
+  readonly endpoint?: string | undefined;
+  /** deadline (epoch ms) ends the stream with DEADLINE_EXCEEDED. */
+  readonly deadline?: number | undefined;
+  /** signal ends the stream with CANCELLED. */
+  readonly signal?: AbortSignal | undefined;
+  /** wanted is checked last before the stream starts: a stream nobody wants any more is not started. */
+  readonly wanted?: (() => boolean) | undefined;
+}
+
+/** A stream and the endpoint it runs on. */
+export interface OpenStream<Req> {
+  readonly call: Call<Req>;
   readonly endpoint: string;
 }
 
-/** The grpc-js messages that say a call never reached a server. */
-const NOT_SENT = /^(No connection established|Channel closed before call started|.*waiting for LB pick|.*No connection established)/;
-
-const toBuffer = (v: Uint8Array | string | undefined): Buffer | null =>
-  v === undefined ? null : typeof v === "string" ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-
 /** isTransportFailure: UNAVAILABLE raised by the transport rather than answered by etcd. */
-function isTransportFailure(err: grpc.ServiceError): boolean {
+function isTransportFailure(err: StatusLike): boolean {
   return err.code === GrpcStatus.UNAVAILABLE && errorClassForMessage(statusDetails(err)) === undefined;
 }
 
-/** Transport owns the channels, the token and the retry loop. */
+/** Transport owns the connections, the token and the retry loop. */
 export class Transport {
   readonly endpoints: Endpoints;
-  private readonly channels = new Map<string, grpc.Client>();
-  private readonly inflight = new Set<{ cancel(): void }>();
+  private readonly connections = new Map<string, Connection>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; reject: (e: Error) => void }>();
   private readonly closeHooks = new Set<() => void>();
   private token: string | undefined;
+  private tokenMetadata: Metadata | undefined;
   private tokenPromise: Promise<string> | undefined;
   private isClosed = false;
 
@@ -117,28 +114,20 @@ export class Transport {
     return () => this.closeHooks.delete(hook);
   }
 
-  /** channel returns (creating on first use) the grpc-js client for an endpoint. */
-  channel(endpoint: EndpointAddress): grpc.Client {
-    let channel = this.channels.get(endpoint.address);
-    if (channel === undefined) {
-      const tls = this.options.tls;
-      const credentials =
-        endpoint.secure || tls !== undefined
-          ? grpc.credentials.createSsl(toBuffer(tls?.ca), toBuffer(tls?.key), toBuffer(tls?.cert))
-          : grpc.credentials.createInsecure();
-      channel = new grpc.Client(endpoint.address, credentials, {
-        "grpc.max_receive_message_length": -1,
-        "grpc.max_send_message_length": -1,
-        "grpc.keepalive_time_ms": 30_000,
-        "grpc.keepalive_timeout_ms": 10_000,
-        "grpc.initial_reconnect_backoff_ms": 100,
-        "grpc.max_reconnect_backoff_ms": 2000,
-        "grpc.use_local_subchannel_pool": 1,
-        ...this.options.grpcOptions,
+  /** connection returns (creating on first use) the connection to an endpoint. */
+  connection(endpoint: EndpointAddress): Connection {
+    let connection = this.connections.get(endpoint.address);
+    if (connection === undefined) {
+      connection = new Connection({
+        endpoint,
+        tls: this.options.tls,
+        dialTimeoutMs: this.options.dialTimeout,
+        keepAliveTimeMs: this.options.keepAliveTime,
+        keepAliveTimeoutMs: this.options.keepAliveTimeout,
       });
-      this.channels.set(endpoint.address, channel);
+      this.connections.set(endpoint.address, connection);
     }
-    return channel;
+    return connection;
   }
 
   /** endpointFor resolves a user-given endpoint (as listed, or `host:port`) to a listed one. */
@@ -149,11 +138,9 @@ export class Transport {
   }
 
   /** metadata returns the call metadata (the auth token), authenticating first if needed. */
-  async metadata(): Promise<grpc.Metadata> {
-    const metadata = new grpc.Metadata();
-    if (this.options.username === undefined) return metadata;
-    metadata.set("token", this.token ?? (await this.authenticate()));
-    return metadata;
+  async metadata(): Promise<Metadata | undefined> {
+    if (this.options.username === undefined) return undefined;
+    return this.metadataFor(this.token ?? (await this.authenticate()));
   }
 
   /** hasAuth reports whether the client authenticates. */
@@ -208,33 +195,36 @@ export class Transport {
     for (let attempt = 0; attempt < this.options.maxAttempts; attempt++) {
       if (this.isClosed) throw new ClientClosedError();
       signal?.throwIfAborted();
-      if (Date.now() >= deadline) throw new CallTimeoutError(timeout ?? 0, !policy.idempotent && lastError !== undefined, { cause: lastError });
-      const endpoint = pinned ?? this.endpoints.pick(Date.now());
-      if (attempt > 0 && (tried.has(endpoint.address) || !this.endpoints.isAlive(endpoint.address, Date.now()))) {
+      const now = Date.now();
+      if (now >= deadline) throw new CallTimeoutError(timeout ?? 0, !policy.idempotent && lastError !== undefined, { cause: lastError });
+      const endpoint = pinned ?? this.endpoints.pick(now);
+      if (attempt > 0 && (tried.has(endpoint.address) || !this.endpoints.isAlive(endpoint.address, now))) {
         const backoff = Math.min(this.options.retryBackoffMs * 2 ** Math.min(attempt - 1, 16), this.options.maxRetryBackoffMs);
         await this.delay(Math.min(backoff * (0.75 + Math.random() * 0.5), Math.max(0, deadline - Date.now())), signal);
         if (this.isClosed) throw new ClientClosedError();
       }
       tried.add(endpoint.address);
-      const channel = this.channel(endpoint);
-      if (!(await this.ready(channel, Math.min(deadline, Date.now() + this.options.dialTimeout), signal))) {
+      const connection = this.connection(endpoint);
+      if (!connection.isReady && !(await connection.connect(Math.min(deadline, Date.now() + this.options.dialTimeout), signal))) {
         // Never sent: safe to try elsewhere whatever the call.
+        if (this.isClosed) throw new ClientClosedError();
         lastError = new EtcdError(GrpcStatus.UNAVAILABLE, `etcd client: cannot connect to ${endpoint.raw}`);
         this.endpoints.markFailed(endpoint.address, Date.now());
         continue;
       }
-      const metadata = policy.noAuth ? new grpc.Metadata() : await this.metadata();
+      const metadata = policy.noAuth || this.options.username === undefined ? undefined : this.token !== undefined ? this.metadataFor(this.token) : await this.metadata();
       const token = this.token;
       try {
-        const res = await this.callOnce(channel, method, request, metadata, deadline, signal);
+        const res = await connection.unary(method, request, metadata, deadline, signal);
         this.endpoints.markHealthy(endpoint.address);
         return res;
       } catch (caught) {
         if (this.isClosed) throw new ClientClosedError({ cause: caught });
         if (signal?.aborted) throw signal.reason;
-        const err = caught as grpc.ServiceError;
+        if (!(caught instanceof CallError)) throw caught;
+        const err = caught;
         if (err.code === GrpcStatus.DEADLINE_EXCEEDED && Date.now() >= deadline - 1) {
-          throw new CallTimeoutError(timeout ?? 0, !policy.idempotent, { cause: err });
+          throw new CallTimeoutError(timeout ?? 0, !policy.idempotent && !err.notSent, { cause: err });
         }
         const etcdError = errorFromStatus(err);
         if ((etcdError instanceof InvalidAuthTokenError || etcdError instanceof AuthOldRevisionError) && this.hasAuth && !authRetried) {
@@ -245,7 +235,7 @@ export class Transport {
         }
         if (err.code !== GrpcStatus.UNAVAILABLE) throw etcdError;
         const transport = isTransportFailure(err);
-        const notSent = transport && NOT_SENT.test(statusDetails(err));
+        const notSent = err.notSent;
         if (transport || etcdError instanceof NoLeaderError) this.endpoints.markFailed(endpoint.address, Date.now());
         lastError = etcdError;
         if (pinned !== undefined && !notSent) throw etcdError;
@@ -257,101 +247,45 @@ export class Transport {
     throw new NoEndpointAvailableError(this.options.maxAttempts, { cause: lastError });
   }
 
-  /**
-   * ready makes sure a channel is connected: true at once when it is, false as soon as it
-   * fails to connect (TRANSIENT_FAILURE) or `until` passes, so a dead endpoint costs one
-   * connection attempt, not a whole dial timeout.
-   */
-  private async ready(channel: grpc.Client, until: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const ch = channel.getChannel();
-    const first = ch.getConnectivityState(true);
-    if (first === grpc.connectivityState.READY) return true;
-    if (first === grpc.connectivityState.TRANSIENT_FAILURE || first === grpc.connectivityState.SHUTDOWN) return false;
-    return new Promise<boolean>((resolve, reject) => {
-      let settled = false;
-      const finish = (ok: boolean): void => {
-        if (settled) return;
-        settled = true;
-        this.inflight.delete(entry);
-        signal?.removeEventListener("abort", onAbort);
-        resolve(ok);
-      };
-      const entry = { cancel: () => finish(false) };
-      const onAbort = (): void => {
-        reject(signal?.reason);
-        finish(false);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.inflight.add(entry);
-      const watch = (state: grpc.connectivityState): void => {
-        ch.watchConnectivityState(state, until, (error) => {
-          if (settled) return;
-          if (error) return finish(false);
-          const next = ch.getConnectivityState(true);
-          if (next === grpc.connectivityState.READY) finish(true);
-          else if (next === grpc.connectivityState.TRANSIENT_FAILURE || next === grpc.connectivityState.SHUTDOWN) finish(false);
-          else watch(next);
-        });
-      };
-      watch(first);
-    });
-  }
-
-  /** callOnce makes one unary call on one channel. */
-  private callOnce<Req, Res>(
-    channel: grpc.Client,
-    method: MethodDefinition<Req, Res>,
-    request: PartialMessage<Req>,
-    metadata: grpc.Metadata,
-    deadline: number,
-    signal: AbortSignal | undefined,
-  ): Promise<Res> {
-    return new Promise<Res>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const call = channel.makeUnaryRequest<PartialMessage<Req>, Res>(
-        method.path,
-        method.requestSerialize,
-        method.responseDeserialize,
-        request,
-        metadata,
-        deadline === Infinity ? {} : { deadline },
-        (err, res) => {
-          this.inflight.delete(call);
-          if (signal !== undefined) signal.removeEventListener("abort", onAbort);
-          if (err) reject(err);
-          else resolve(res as Res);
-        },
-      );
-      const onAbort = (): void => call.cancel();
-      if (signal !== undefined) signal.addEventListener("abort", onAbort, { once: true });
-      this.inflight.add(call);
-    });
+  /** metadataFor returns the (cached) metadata carrying `token`. */
+  private metadataFor(token: string): Metadata {
+    if (this.tokenMetadata?.["token"] !== token) this.tokenMetadata = { token };
+    return this.tokenMetadata;
   }
 
   /**
-   * openStream opens a bidi stream on the pinned endpoint (connecting first, with the token).
-   * It rejects when the endpoint cannot be reached; the endpoint is then marked failed.
+   * openStream opens a stream on the pinned endpoint (or `options.endpoint`), connecting
+   * first, with the token. It rejects when the endpoint cannot be reached (the endpoint is
+   * then marked failed) or the client closed. Once it resolved, everything that happens to
+   * the stream reaches `handlers`.
    */
-  async openStream<Req, Res>(method: MethodDefinition<Req, Res>, wanted: () => boolean = () => true): Promise<OpenStream<Req, Res>> {
+  async openStream<Req, Res>(method: MethodDefinition<Req, Res>, handlers: CallHandlers<Res>, options: StreamOptions = {}): Promise<OpenStream<Req>> {
     if (this.isClosed) throw new ClientClosedError();
-    const endpoint = this.endpoints.pick(Date.now());
-    const channel = this.channel(endpoint);
-    if (!(await this.ready(channel, Date.now() + this.options.dialTimeout, undefined))) {
+    const endpoint = options.endpoint === undefined ? this.endpoints.pick(Date.now()) : this.endpointFor(options.endpoint);
+    const connection = this.connection(endpoint);
+    if (!connection.isReady && !(await connection.connect(Date.now() + this.options.dialTimeout, options.signal))) {
+      if (this.isClosed) throw new ClientClosedError();
       this.endpoints.markFailed(endpoint.address, Date.now());
       throw new EtcdError(GrpcStatus.UNAVAILABLE, `etcd client: cannot connect to ${endpoint.raw}`);
     }
     const metadata = await this.metadata();
     if (this.isClosed) throw new ClientClosedError();
-    // A stream started and cancelled at once can leave grpc-js's connection open after
-    // close(): do not start one nobody wants any more.
-    if (!wanted()) throw new EtcdError(GrpcStatus.CANCELLED, "etcd client: stream no longer needed");
-    const stream = channel.makeBidiStreamRequest<PartialMessage<Req>, Res>(method.path, method.requestSerialize, method.responseDeserialize, metadata);
-    return { stream, endpoint: endpoint.address };
+    options.signal?.throwIfAborted();
+    if (options.wanted !== undefined && !options.wanted()) throw new EtcdError(GrpcStatus.CANCELLED, "etcd client: stream no longer needed");
+    try {
+      const call = connection.stream(method, metadata, handlers, options.deadline ?? Infinity, options.signal);
+      return { call, endpoint: endpoint.address };
+    } catch (err) {
+      // The connection was lost (or the deadline passed) since it was ready: nothing was sent.
+      if (!(err instanceof CallError)) throw err;
+      if (err.code === GrpcStatus.UNAVAILABLE) this.endpoints.markFailed(endpoint.address, Date.now());
+      throw errorFromStatus(err);
+    }
   }
 
   /** streamFailed records that a stream on `endpoint` broke with `err` (transport failures only). */
-  streamFailed(endpoint: string, err: grpc.ServiceError | Error): void {
-    const code = (err as grpc.ServiceError).code;
+  streamFailed(endpoint: string, err: { readonly code?: number }): void {
+    const code = err.code;
     if (code === GrpcStatus.UNAVAILABLE || code === undefined) this.endpoints.markFailed(endpoint, Date.now());
   }
 
@@ -404,20 +338,18 @@ export class Transport {
     };
   }
 
-  /** close cancels in-flight calls and timers, runs the close hooks and closes every channel. */
+  /** close runs the close hooks, cancels timers and closes every connection (failing the calls in flight). */
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
     for (const hook of [...this.closeHooks]) hook();
     this.closeHooks.clear();
-    for (const call of [...this.inflight]) call.cancel();
-    this.inflight.clear();
     for (const { timer, reject } of this.timers) {
       clearTimeout(timer);
       reject(new ClientClosedError());
     }
     this.timers.clear();
-    for (const channel of this.channels.values()) channel.close();
-    this.channels.clear();
+    for (const connection of this.connections.values()) connection.close();
+    this.connections.clear();
   }
 }

@@ -12,7 +12,8 @@
 import { after, before } from "node:test";
 import { Client } from "../../src/index.js";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { request as httpsRequest } from "node:https";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@etcd-ts/testkit";
@@ -44,13 +45,43 @@ const KIND = process.env["ETCD_TEST_SERVER"] ?? "real";
 const OUR_DAEMON = new URL("../../../../apps/etcd/bin/etcd.js", import.meta.url).pathname;
 const ETCD_BINARY = process.env["ETCD_BINARY"] ?? (KIND === "ours" ? OUR_DAEMON : "etcd");
 
-async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => string, quorum: boolean): Promise<void> {
+/** ServerTls: the PEM files a TLS server is started with (and a test client needs). */
+export interface ServerTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+  /** clientCertFile / clientKeyFile: a client certificate signed by the CA (for the health check). */
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
+}
+
+/** getJson fetches a JSON document over http, or over https with the test CA and client certificate. */
+async function getJson(url: string, tls: ServerTls | undefined): Promise<unknown> {
+  if (tls === undefined) return (await fetch(url)).json();
+  const [ca, cert, key] = await Promise.all([readFile(tls.caFile), readFile(tls.clientCertFile), readFile(tls.clientKeyFile)]);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, cert, key }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => string, quorum: boolean, tls: ServerTls | undefined): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`etcd exited (${child.exitCode ?? child.signalCode}):\n${log()}`);
     try {
-      const response = await fetch(`${clientUrl}/${quorum ? "health" : "version"}`);
-      const body = (await response.json()) as { health?: string; etcdserver?: string };
+      const body = (await getJson(`${clientUrl}/${quorum ? "health" : "version"}`, tls)) as { health?: string; etcdserver?: string };
       if (quorum ? body.health === "true" : body.etcdserver !== undefined) return;
     } catch {
       // not listening yet
@@ -60,8 +91,11 @@ async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => st
   throw new Error(`etcd at ${clientUrl} not healthy within 30 s:\n${log()}`);
 }
 
-/** startCluster starts `size` members of the real etcd (a one-member cluster by default). */
-export async function startCluster(size = 1, extraFlags: readonly string[] = []): Promise<TestCluster> {
+/**
+ * startCluster starts `size` members of the real etcd (a one-member cluster by default).
+ * With `tls`, client URLs are `https://` and clients must present a certificate of the CA.
+ */
+export async function startCluster(size = 1, extraFlags: readonly string[] = [], tls?: ServerTls): Promise<TestCluster> {
   if (KIND !== "real" && KIND !== "ours") throw new Error(`ETCD_TEST_SERVER=${KIND}: expected "real" or "ours"`);
   if (KIND === "ours" && size > 1) throw new Error("ETCD_TEST_SERVER=ours: etcd-ts serves single members only (no peer transport yet)");
   const root = await mkdtemp(join(tmpdir(), "client-test-etcd-"));
@@ -71,7 +105,8 @@ export async function startCluster(size = 1, extraFlags: readonly string[] = [])
   }
   const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(",");
   const members = specs.map((spec): TestMember & { firstStart: boolean } => {
-    const clientUrl = `http://127.0.0.1:${spec.clientPort}`;
+    const clientUrl = `${tls === undefined ? "http" : "https"}://127.0.0.1:${spec.clientPort}`;
+    const tlsFlags = tls === undefined ? [] : ["--cert-file", tls.certFile, "--key-file", tls.keyFile, "--trusted-ca-file", tls.caFile, "--client-cert-auth"];
     let child: ChildProcess | undefined;
     let stderr = "";
     const member = {
@@ -96,6 +131,7 @@ export async function startCluster(size = 1, extraFlags: readonly string[] = [])
             "--heartbeat-interval", "50",
             "--election-timeout", "500",
             "--log-level", "error",
+            ...tlsFlags,
             ...extraFlags,
           ],
           { stdio: ["ignore", "ignore", "pipe"] },
@@ -106,7 +142,7 @@ export async function startCluster(size = 1, extraFlags: readonly string[] = [])
         });
         const c = child;
         // A lone member of a bigger cluster is never "healthy" before its peers start.
-        await waitHealthy(clientUrl, c, () => stderr, size === 1 || !member.firstStart);
+        await waitHealthy(clientUrl, c, () => stderr, size === 1 || !member.firstStart, tls);
         member.firstStart = false;
       },
       pause(): void {
@@ -132,9 +168,10 @@ export async function startCluster(size = 1, extraFlags: readonly string[] = [])
   if (size > 1) {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const healthy = await fetch(`${members[0]!.clientUrl}/health`)
-        .then((r) => r.json() as Promise<{ health?: string }>)
-        .then((b) => b.health === "true", () => false);
+      const healthy = await getJson(`${members[0]!.clientUrl}/health`, tls).then(
+        (b) => (b as { health?: string }).health === "true",
+        () => false,
+      );
       if (healthy) break;
       if (Date.now() > deadline) throw new Error("cluster not healthy within 30 s");
       await new Promise((r) => setTimeout(r, 100));
@@ -151,8 +188,8 @@ export async function startCluster(size = 1, extraFlags: readonly string[] = [])
 }
 
 /** startServer starts a one-member cluster. */
-export function startServer(extraFlags: readonly string[] = []): Promise<TestCluster> {
-  return startCluster(1, extraFlags);
+export function startServer(extraFlags: readonly string[] = [], tls?: ServerTls): Promise<TestCluster> {
+  return startCluster(1, extraFlags, tls);
 }
 
 /** deadEndpoint returns the URL of a port where nothing listens. */
