@@ -21,11 +21,17 @@ export function encodeRange(response: etcdserverpb.RangeResponse): EncodedRange 
   };
 }
 
+/** Below this size a buffer is cheaper to copy with its message than to move. */
+const TRANSFER_MIN_BYTES = 64 * 1024;
+
 /**
- * transferable returns `bytes` when it is the whole of its ArrayBuffer, else a copy that is:
- * only such a buffer may be moved to another thread. (Small encodings are views into Node's
- * shared Buffer pool, and moving the pool would empty every other Buffer cut from it.)
+ * forPosting prepares `bytes` to cross to another thread: large buffers are moved (added to
+ * `transfers`), small ones copied with the message. Either way only the bytes themselves
+ * travel: small encodings are views into Node's shared Buffer pool, which a structured clone
+ * would copy whole and a transfer would take from every other Buffer cut from it.
  */
-export function transferable(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+export function forPosting(bytes: Uint8Array, transfers: ArrayBuffer[]): Uint8Array {
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+  if (own.byteLength >= TRANSFER_MIN_BYTES) transfers.push(own.buffer as ArrayBuffer);
+  return own;
 }

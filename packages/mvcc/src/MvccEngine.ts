@@ -26,7 +26,7 @@
 import { Worker } from "node:worker_threads";
 import { etcdserverpb } from "@etcd-ts/api";
 import type { DefragResult } from "./Backend.js";
-import { transferable, type EncodedRange } from "./EncodedRange.js";
+import { forPosting, type EncodedRange } from "./EncodedRange.js";
 import { EngineCore } from "./EngineCore.js";
 import type { ApplyBatch, ApplyResult, BucketEntry, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
 import { MvccError, mvccErrorFromKind } from "./errors.js";
@@ -233,9 +233,7 @@ export class WorkerEngine implements MvccEngine {
   rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange> {
     // The request goes as its encoding: its key views may share a large network buffer,
     // which a structured clone would copy whole.
-    const bytes = transferable(etcdserverpb.RangeRequest.encode(request));
-    this.transfers.push(bytes.buffer as ArrayBuffer);
-    return this.call("rangeEncoded", bytes);
+    return this.call("rangeEncoded", forPosting(etcdserverpb.RangeRequest.encode(request), this.transfers));
   }
   readBucket(bucket: string): Promise<BucketEntry[]> {
     return this.call("readBucket", bucket);

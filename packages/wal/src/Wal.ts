@@ -456,10 +456,13 @@ async function readWritten(path: string): Promise<Uint8Array> {
   try {
     const size = (await handle.stat()).size;
     const chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, size));
+    const zeros = Buffer.alloc(chunk.length);
     let end = 0;
     for (let to = size; to > 0 && end === 0; to -= SCAN_CHUNK) {
       const from = Math.max(0, to - SCAN_CHUNK);
       const { bytesRead } = await handle.read(chunk, 0, to - from, from);
+      // A zero chunk (most of a fresh segment) is skipped by one native comparison.
+      if (chunk.subarray(0, bytesRead).equals(zeros.subarray(0, bytesRead))) continue;
       for (let i = bytesRead - 1; i >= 0; i--) {
         if (chunk[i] !== 0) {
           end = from + i + 1;

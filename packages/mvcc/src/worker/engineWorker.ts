@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { etcdserverpb } from "@etcd-ts/api";
-import { transferable } from "../EncodedRange.js";
+import { forPosting } from "../EncodedRange.js";
 import { EngineCore } from "../EngineCore.js";
 import type { ApplyBatch, ApplyResult } from "../EngineCore.js";
 import { MvccError } from "../errors.js";
@@ -58,11 +58,7 @@ function call(request: EngineRequest): Promise<unknown> {
     case "range":
       return engine.range(a[0] as never);
     case "rangeEncoded":
-      return engine.rangeEncoded(etcdserverpb.RangeRequest.decode(a[0] as Uint8Array)).then(({ revision, body }) => {
-        const moved = transferable(body);
-        transfers.push(moved.buffer as ArrayBuffer);
-        return { revision, body: moved };
-      });
+      return engine.rangeEncoded(etcdserverpb.RangeRequest.decode(a[0] as Uint8Array)).then(({ revision, body }) => ({ revision, body: forPosting(body, transfers) }));
     case "readBucket":
       return engine.readBucket(a[0] as string);
     case "sync":
