@@ -52,6 +52,19 @@ describe("write and read back", () => {
       await reopened.close();
     }));
 
+  test("onWritten runs once the records are written, before the sync resolves the save", () =>
+    withTempDir(async (root) => {
+      const dir = join(root, "wal");
+      const wal = await Wal.create(dir, META);
+      const order: string[] = [];
+      const saved = wal.save({ term: 1, vote: 1n, commit: 0 }, entries(1, 2), () => order.push("written"));
+      await saved.then(() => order.push("saved"));
+      await wal.save({ term: 1, vote: 1n, commit: 2 }, [], () => order.push("commit-only written"));
+      await wal.save({ term: 1, vote: 1n, commit: 2 }, [], () => order.push("unchanged"));
+      assert.deepEqual(order, ["written", "saved", "commit-only written", "unchanged"]);
+      await wal.close();
+    }));
+
   test("create refuses a directory that already holds a WAL", () =>
     withTempDir(async (root) => {
       const dir = join(root, "wal");

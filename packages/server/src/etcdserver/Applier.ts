@@ -68,8 +68,18 @@ type Pending =
   | { readonly kind: "op"; readonly id: bigint; readonly map: (response: unknown) => unknown }
   | { readonly kind: "done"; readonly id: bigint; readonly outcome: ApplyOutcome | ((revision: number) => ApplyOutcome) };
 
+/**
+ * ApplyGate holds a batch of entries whose WAL records are still being made durable:
+ * the store may apply them once `written` resolves, the outcomes go out once `durable` does.
+ */
+export interface ApplyGate {
+  readonly written: Promise<unknown>;
+  readonly durable: Promise<unknown>;
+}
+
 /** Applier applies committed entries for one server. */
 export class Applier {
+  private gate: ApplyGate | undefined;
   private ops: ApplyOp[] = [];
   private pending: Pending[] = [];
   private writes: BucketWrite[] = [];
@@ -78,8 +88,18 @@ export class Applier {
 
   constructor(private readonly host: ApplierHost) {}
 
-  /** apply applies one Ready's committed entries, in order. */
-  async apply(entries: readonly Entry[]): Promise<void> {
+  /** apply applies one Ready's committed entries, in order (see {@link ApplyGate} for `gate`). */
+  async apply(entries: readonly Entry[], gate?: ApplyGate): Promise<void> {
+    if (gate) await gate.written;
+    this.gate = gate;
+    try {
+      await this.applyEntries(entries);
+    } finally {
+      this.gate = undefined;
+    }
+  }
+
+  private async applyEntries(entries: readonly Entry[]): Promise<void> {
     for (const entry of entries) {
       const replayed = entry.index <= this.host.consistentIndex;
       if (entry.type === EntryType.EntryConfChange || entry.type === EntryType.EntryConfChangeV2) {
@@ -247,12 +267,15 @@ export class Applier {
     this.pending = [];
     this.writes = [];
     if (ops.length === 0 && writes.length === 0 && pending.length === 0) {
+      if (this.gate) await this.gate.durable;
       if (index > this.host.consistentIndex) this.host.onApplied(index);
       return;
     }
     const started = performance.now();
     const result = await this.host.engine.apply({ index, term, ops, writes, prevKv: true });
     this.host.onBatchCommitted((performance.now() - started) / 1000);
+    // Applied, but not to be seen before the WAL has it for sure.
+    if (this.gate) await this.gate.durable;
     this.host.consistentIndex = result.consistentIndex;
     if (result.noSpace) this.host.onNoSpace();
     this.attachLeases(result.events);

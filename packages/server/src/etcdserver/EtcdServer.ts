@@ -46,7 +46,7 @@ import { Snapshotter, SnapError, Wal } from "@etcd-ts/wal";
 import { DEFAULT_QUOTA_BYTES, parseInitialCluster, type EtcdConfig } from "../config/EtcdConfig.js";
 import { computeClusterId, computeMemberId } from "../membership/ids.js";
 import { decodeMember, encodeMember, type Member } from "../membership/Member.js";
-import { Applier, MEMBERS_BUCKET, type ApplierHost } from "./Applier.js";
+import { Applier, MEMBERS_BUCKET, type ApplierHost, type ApplyGate } from "./Applier.js";
 import { AuthBackendBridge } from "./AuthBackendBridge.js";
 import { AutoCompactor } from "./AutoCompactor.js";
 import type { ApplyOutcome } from "./ApplyOutcome.js";
@@ -304,9 +304,21 @@ export class EtcdServer implements ApplierHost {
     while (early < committed.length && committed[early]!.index <= this.durableIndex) early++;
     this.learnConfChanges(committed);
     if (early > 0) this.enqueueApply(committed.slice(0, early));
+    let late = committed.slice(early);
     if (ready.entries.length > 0 || (ready.hardState && (ready.hardState.term !== this.term || ready.hardState.vote !== this.vote))) {
       const started = performance.now();
-      await this.wal.save(ready.hardState, ready.entries);
+      // Committed entries of this Ready's own (a single member's commits) are applied while the
+      // fdatasync runs, once their records are written — so the store never gets ahead of the
+      // WAL in a process crash — and their outcomes are released only once the sync is done:
+      // nothing is acknowledged before it is durable.
+      let written!: () => void;
+      const saved = this.wal.save(ready.hardState, ready.entries, () => written());
+      if (late.length > 0) {
+        const writtenOrFailed = Promise.race([new Promise<void>((resolve) => (written = resolve)), saved]);
+        this.enqueueApply(late, { written: writtenOrFailed, durable: saved });
+        late = [];
+      } else written = () => undefined;
+      await saved;
       this.metrics.walFsync.observe((performance.now() - started) / 1000);
     } else if (ready.hardState) {
       // Only the commit index moved: the WAL writes it without an fsync (raft can relearn
@@ -324,7 +336,7 @@ export class EtcdServer implements ApplierHost {
       this.durableIndex = ready.entries[ready.entries.length - 1]!.index;
     }
     if (ready.readStates.length > 0) this.readIndex.onReadStates(ready.readStates);
-    if (early < committed.length) this.enqueueApply(committed.slice(early));
+    if (late.length > 0) this.enqueueApply(late);
   }
 
   /**
@@ -338,8 +350,8 @@ export class EtcdServer implements ApplierHost {
     }
   }
 
-  private enqueueApply(entries: Entry[]): void {
-    this.applyQueue = this.applyQueue.then(() => this.applier.apply(entries)).catch((error: Error) => this.crash(error));
+  private enqueueApply(entries: Entry[], gate?: ApplyGate): void {
+    this.applyQueue = this.applyQueue.then(() => this.applier.apply(entries, gate)).catch((error: Error) => this.crash(error));
   }
 
   /** refreshStatus reads the engine's sizes for the metrics (called before a scrape). */
@@ -512,8 +524,10 @@ export class EtcdServer implements ApplierHost {
   /**
    * propose sends a request through raft and resolves with its response once applied.
    * Errors are etcd's: too large, no leader (dropped), timed out, stopped, or what applying gave.
+   * `signal`: a caller that may give up (lock and election waits) learns it with the outcome;
+   * gRPC handlers pass none, since the gRPC layer itself answers a cancelled client.
    */
-  async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, signal?: AbortSignal, authInfo?: AuthInfo): Promise<unknown> {
+  async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, authInfo?: AuthInfo, signal?: AbortSignal): Promise<unknown> {
     if (this.stopped) throw new StoppedError();
     if (this.committedRaftIndex - this.appliedIndex > MAX_APPLY_LAG) throw new TooManyRequestsError();
     const id = this.nextRequestId();

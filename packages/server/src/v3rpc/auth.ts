@@ -12,7 +12,7 @@ import type { GrpcServer } from "../grpc/GrpcServer.js";
 export function registerAuth(grpc: GrpcServer, server: EtcdServer): void {
   const S = pb.AuthService;
   const through = <Req, Res>(method: MethodDefinition<Req, Res>, kind: RequestKind): void => {
-    grpc.addUnary(method, async (request, call) => (await server.propose(kind, request as never, call.signal, await server.authInfo(call.metadata))) as PartialMessage<Res>);
+    grpc.addUnary(method, async (request, call) => (await server.propose(kind, request as never, await server.authInfo(call.metadata))) as PartialMessage<Res>);
   };
   through(S.authEnable, "authEnable");
   through(S.authDisable, "authDisable");
@@ -28,24 +28,24 @@ export function registerAuth(grpc: GrpcServer, server: EtcdServer): void {
   through(S.roleRevokePermission, "roleRevokePermission");
   through(S.roleDelete, "roleDelete");
 
-  grpc.addUnary(S.authenticate, async (request, call) => {
+  grpc.addUnary(S.authenticate, async (request) => {
     await server.auth.checkPassword(request.name, request.password);
     const proposal = pb.AuthenticateRequest.create({ name: request.name, password: server.auth.genTokenPrefix() });
-    return (await server.propose("authenticate", proposal, call.signal)) as pb.AuthenticateResponse;
+    return (await server.propose("authenticate", proposal)) as pb.AuthenticateResponse;
   });
 
   grpc.addUnary(S.userAdd, async (request, call) => {
     const authInfo = await server.authInfo(call.metadata);
     const hashed = request.password !== "" && !request.options?.noPassword ? await server.auth.hashPassword(request.password) : request.hashedPassword;
     const proposal = { ...request, password: "", hashedPassword: hashed };
-    return (await server.propose("userAdd", proposal, call.signal, authInfo)) as pb.AuthUserAddResponse;
+    return (await server.propose("userAdd", proposal, authInfo)) as pb.AuthUserAddResponse;
   });
 
   grpc.addUnary(S.userChangePassword, async (request, call) => {
     const authInfo = await server.authInfo(call.metadata);
     const hashed = request.password !== "" ? await server.auth.hashPassword(request.password) : request.hashedPassword;
     const proposal = { ...request, password: "", hashedPassword: hashed };
-    return (await server.propose("userChangePassword", proposal, call.signal, authInfo)) as pb.AuthUserChangePasswordResponse;
+    return (await server.propose("userChangePassword", proposal, authInfo)) as pb.AuthUserChangePasswordResponse;
   });
 
   // etcd 3.5: served from the member's own view, without raft.

@@ -41,7 +41,7 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
   });
 
   grpc.addUnary(S.alarm, async (request, call) => {
-    const response = (await server.propose("alarm", request, call.signal, await server.authInfo(call.metadata))) as pb.AlarmResponse;
+    const response = (await server.propose("alarm", request, await server.authInfo(call.metadata))) as pb.AlarmResponse;
     // etcd 3.4's Alarm response carries no header.
     return { ...response, header: undefined };
   });
