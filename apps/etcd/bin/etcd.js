@@ -38,14 +38,24 @@ switch (result.kind) {
     const log = (level, pkg, text) => process.stderr.write(`${formatNote({ level, pkg, text }, config.logger, new Date())}\n`);
     let etcd;
     try {
-      etcd = await startEtcd(config);
+      etcd = await startEtcd(config, {
+        onTlsReject: (remote, reason) => log("info", "embed", `rejected connection from ${JSON.stringify(remote)} (error ${JSON.stringify(reason)})`),
+      });
     } catch (error) {
       log("fatal", "etcdmain", error instanceof Error ? error.message : String(error));
       process.exit(1);
     }
-    log("info", "etcdserver", `published {Name:${config.name} ClientURLs:[${etcd.clientUrls.join(" ")}]} to cluster`);
+    const tls = etcd.config.clientTls;
+    if (tls.certFile !== "" || tls.keyFile !== "") {
+      log("info", "embed", `ClientTLS: cert = ${tls.certFile}, key = ${tls.keyFile}, trusted-ca = ${tls.trustedCaFile}, client-cert-auth = ${tls.clientCertAuth}, crl-file = ${tls.crlFile}`);
+    }
+    log("info", "etcdserver", `published {Name:${config.name} ClientURLs:[${etcd.config.advertiseClientUrls.join(" ")}]} to cluster`);
     log("info", "embed", "ready to serve client requests");
-    for (const url of etcd.clientUrls) log("notice", "embed", `serving insecure client requests on ${new URL(url).host}, this is strongly discouraged!`);
+    for (const url of etcd.clientUrls) {
+      const { protocol, host } = new URL(url);
+      if (protocol === "https:") log("info", "embed", `serving client requests on ${host}`);
+      else log("notice", "embed", `serving insecure client requests on ${host}, this is strongly discouraged!`);
+    }
     let stopping = false;
     const stop = (signal) => {
       if (stopping) return;

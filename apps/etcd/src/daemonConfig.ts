@@ -3,9 +3,9 @@
  * checked as etcd 3.4 checks them (`embed.Config.Validate` and the start-up checks around
  * it) and turned into the server's typed config, {@link DaemonConfig}.
  *
- * `DaemonConfig` is @etcd-ts/server's `EtcdConfig` plus the daemon settings the server
- * does not take yet (logging, metrics URLs, TLS, raft and gRPC tuning, ...); fields move
- * into `EtcdConfig` as the server grows behaviour for them.
+ * `DaemonConfig` is @etcd-ts/server's `EtcdConfig` (client TLS included) plus the daemon
+ * settings the server does not take yet (logging, metrics URLs, peer TLS, raft and gRPC
+ * tuning, ...); fields move into `EtcdConfig` as the server grows behaviour for them.
  */
 import { defaultConfig, type EtcdConfig } from "@etcd-ts/server";
 import { lookupFlag, type FlagValue } from "./flags.js";
@@ -16,7 +16,7 @@ import type { LogNote } from "./log.js";
 /** LogLevelName is a `--log-level` value. */
 export type LogLevelName = "debug" | "info" | "warn" | "error" | "panic" | "fatal";
 
-/** TlsSettings are one side's TLS flags (client or peer). */
+/** TlsSettings are the peer side's TLS flags (the client side is `EtcdConfig.clientTls`). */
 export interface TlsSettings {
   readonly certFile: string;
   readonly keyFile: string;
@@ -25,7 +25,7 @@ export interface TlsSettings {
   readonly autoTls: boolean;
   readonly crlFile: string;
   readonly allowedHostname: string;
-  /** allowedCn: peer side only (`--peer-cert-allowed-cn`). */
+  /** allowedCn: `--peer-cert-allowed-cn`. */
   readonly allowedCn: string;
 }
 
@@ -69,8 +69,10 @@ export interface DaemonSettings {
   readonly forceNewCluster: boolean;
   readonly unsafeNoFsync: boolean;
   readonly enableGrpcGateway: boolean;
-  readonly clientTls: TlsSettings;
+  /** clientCertAllowedHostname (`--client-cert-allowed-hostname`): accepted, not enforced yet. */
+  readonly clientCertAllowedHostname: string;
   readonly peerTls: TlsSettings;
+  /** cipherSuites (`--cipher-suites`): the client side's are in `clientTls.cipherSuites` too. */
   readonly cipherSuites: readonly string[];
   readonly cors: readonly string[];
   readonly hostWhitelist: readonly string[];
@@ -231,16 +233,38 @@ export function buildDaemonConfig(settings: Settings, options: BuildOptions = {}
   }
 
   const walDir = str("wal-dir");
-  const tls = (prefix: "" | "peer-"): TlsSettings => ({
-    certFile: str(`${prefix}cert-file`),
-    keyFile: str(`${prefix}key-file`),
-    clientCertAuth: bool(`${prefix}client-cert-auth`),
-    trustedCaFile: str(`${prefix}trusted-ca-file`),
-    autoTls: bool(prefix === "" ? "auto-tls" : "peer-auto-tls"),
-    crlFile: str(prefix === "" ? "client-crl-file" : "peer-crl-file"),
-    allowedHostname: str(prefix === "" ? "client-cert-allowed-hostname" : "peer-cert-allowed-hostname"),
-    allowedCn: prefix === "" ? "" : str("peer-cert-allowed-cn"),
-  });
+  const peerTls: TlsSettings = {
+    certFile: str("peer-cert-file"),
+    keyFile: str("peer-key-file"),
+    clientCertAuth: bool("peer-client-cert-auth"),
+    trustedCaFile: str("peer-trusted-ca-file"),
+    autoTls: bool("peer-auto-tls"),
+    crlFile: str("peer-crl-file"),
+    allowedHostname: str("peer-cert-allowed-hostname"),
+    allowedCn: str("peer-cert-allowed-cn"),
+  };
+  // Client TLS. Checked at start (startEtcd), as etcd checks it when it starts serving:
+  // cipher suite names, and a certificate and key for every https:// listen URL.
+  const cipherSuites = list("cipher-suites");
+  const clientTls = {
+    certFile: str("cert-file"),
+    keyFile: str("key-file"),
+    trustedCaFile: str("trusted-ca-file"),
+    clientCertAuth: bool("client-cert-auth"),
+    autoTls: bool("auto-tls"),
+    cipherSuites,
+    crlFile: str("client-crl-file"),
+  };
+  const certsGiven = clientTls.certFile !== "" || clientTls.keyFile !== "";
+  if (clientTls.autoTls && certsGiven) notes.push({ level: "warn", pkg: "embed", text: "ignoring client auto TLS since certs given" });
+  for (const url of listenClientUrls.filter((u) => u.startsWith("http://"))) {
+    if (certsGiven || clientTls.autoTls) {
+      notes.push({ level: "warn", pkg: "embed", text: `The scheme of client url ${url} is HTTP while peer key/cert files are presented. Ignored key/cert files.`, msg: "scheme is HTTP while key and cert files are present; ignoring key and cert files", fields: { "client-url": url } });
+    }
+    if (clientTls.clientCertAuth) {
+      notes.push({ level: "warn", pkg: "embed", text: `The scheme of client url ${url} is HTTP while client cert auth (--client-cert-auth) is enabled. Ignored client cert auth for this url.`, msg: "scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for this URL", fields: { "client-url": url } });
+    }
+  }
   const base = defaultConfig({
     name,
     dataDir,
@@ -263,6 +287,7 @@ export function buildDaemonConfig(settings: Settings, options: BuildOptions = {}
     authToken: str("auth-token"),
     bcryptCost,
     authTokenTtl: num("auth-token-ttl"),
+    clientTls,
   });
   const config: DaemonConfig = {
     ...base,
@@ -293,9 +318,9 @@ export function buildDaemonConfig(settings: Settings, options: BuildOptions = {}
     forceNewCluster: bool("force-new-cluster"),
     unsafeNoFsync: bool("unsafe-no-fsync"),
     enableGrpcGateway: bool("enable-grpc-gateway"),
-    clientTls: tls(""),
-    peerTls: tls("peer-"),
-    cipherSuites: list("cipher-suites").filter((suite) => suite !== ""),
+    clientCertAllowedHostname: str("client-cert-allowed-hostname"),
+    peerTls,
+    cipherSuites,
     cors: list("cors"),
     hostWhitelist: list("host-whitelist"),
     ...(settings.configFile === undefined ? {} : { configFile: settings.configFile }),

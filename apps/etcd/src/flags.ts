@@ -112,7 +112,7 @@ export const FLAGS: readonly FlagDef[] = [
   flag("backend-batch-limit", "int", 0, "accepted", MEMBER, "Most operations before the backend transaction is committed."),
   flag("max-txn-ops", "uint", 128, "used", MEMBER, "Most operations allowed in one transaction."),
   flag("max-request-bytes", "uint", 1_572_864, "used", MEMBER, "Largest client request, in bytes, the server accepts."),
-  flag("max-concurrent-streams", "uint32", 4_294_967_295, "accepted", MEMBER, "Most concurrent streams one client may open.", { shown: "math.MaxUint32" }),
+  flag("max-concurrent-streams", "uint32", 4_294_967_295, "used", MEMBER, "Most concurrent streams one client may open.", { shown: "math.MaxUint32" }),
   flag("grpc-keepalive-min-time", "duration", 5000, "accepted", MEMBER, "Shortest interval a client should wait between pings to the server."),
   flag("grpc-keepalive-interval", "duration", 7_200_000, "accepted", MEMBER, "How often the server pings a client to check the connection (0 disables)."),
   flag("grpc-keepalive-timeout", "duration", 20_000, "accepted", MEMBER, "How long to wait for a ping answer before closing the connection (0 disables)."),
@@ -135,13 +135,13 @@ export const FLAGS: readonly FlagDef[] = [
   flag("enable-v2", "bool", false, "accepted", CLUSTERING, "Serve the etcd v2 API (not supported by etcd-ts)."),
 
   // Security
-  flag("cert-file", "string", "", "accepted", SECURITY, "TLS certificate file for client traffic.", { fileKey: "client-transport-security.cert-file" }),
-  flag("key-file", "string", "", "accepted", SECURITY, "TLS key file for client traffic.", { fileKey: "client-transport-security.key-file" }),
-  flag("client-cert-auth", "bool", false, "accepted", SECURITY, "Require and check client certificates.", { fileKey: "client-transport-security.client-cert-auth" }),
-  flag("client-crl-file", "string", "", "accepted", SECURITY, "Certificate revocation list for client certificates.", { fileKey: null }),
+  flag("cert-file", "string", "", "used", SECURITY, "TLS certificate file for client traffic.", { fileKey: "client-transport-security.cert-file" }),
+  flag("key-file", "string", "", "used", SECURITY, "TLS key file for client traffic.", { fileKey: "client-transport-security.key-file" }),
+  flag("client-cert-auth", "bool", false, "used", SECURITY, "Require and check client certificates.", { fileKey: "client-transport-security.client-cert-auth" }),
+  flag("client-crl-file", "string", "", "used", SECURITY, "Certificate revocation list for client certificates.", { fileKey: null }),
   flag("client-cert-allowed-hostname", "string", "", "accepted", SECURITY, "Hostname a client certificate must carry.", { fileKey: null }),
-  flag("trusted-ca-file", "string", "", "accepted", SECURITY, "CA file that client certificates are checked against.", { fileKey: "client-transport-security.trusted-ca-file" }),
-  flag("auto-tls", "bool", false, "accepted", SECURITY, "Client TLS with generated certificates.", { fileKey: "client-transport-security.auto-tls" }),
+  flag("trusted-ca-file", "string", "", "used", SECURITY, "CA file that client certificates are checked against.", { fileKey: "client-transport-security.trusted-ca-file" }),
+  flag("auto-tls", "bool", false, "used", SECURITY, "Client TLS with a generated self-signed certificate when no cert and key are given.", { fileKey: "client-transport-security.auto-tls" }),
   flag("peer-cert-file", "string", "", "accepted", SECURITY, "TLS certificate file for peer traffic.", { fileKey: "peer-transport-security.cert-file" }),
   flag("peer-key-file", "string", "", "accepted", SECURITY, "TLS key file for peer traffic.", { fileKey: "peer-transport-security.key-file" }),
   flag("peer-client-cert-auth", "bool", false, "accepted", SECURITY, "Require and check peer certificates.", { fileKey: "peer-transport-security.client-cert-auth" }),
@@ -150,7 +150,7 @@ export const FLAGS: readonly FlagDef[] = [
   flag("peer-cert-allowed-hostname", "string", "", "accepted", SECURITY, "Hostname a peer certificate must carry.", { fileKey: null }),
   flag("peer-auto-tls", "bool", false, "accepted", SECURITY, "Peer TLS with generated certificates when no peer cert and key are given.", { fileKey: "peer-transport-security.auto-tls" }),
   flag("peer-crl-file", "string", "", "accepted", SECURITY, "Certificate revocation list for peer certificates.", { fileKey: null }),
-  flag("cipher-suites", "strings", [], "accepted", SECURITY, "Comma-separated TLS cipher suites for client and peer traffic (empty: Node's defaults).", { shown: "" }),
+  flag("cipher-suites", "strings", [], "used", SECURITY, "Comma-separated TLS 1.2 cipher suites for client and peer traffic, Go's names (empty: the defaults).", { shown: "" }),
   flag("cors", "strings", ["*"], "accepted", SECURITY, "Comma-separated origins allowed for CORS (empty or * allows all)."),
   flag("host-whitelist", "strings", ["*"], "accepted", SECURITY, "Host names accepted in HTTP requests when not serving TLS (empty or * allows all)."),
 
@@ -234,6 +234,8 @@ export function parseFlagValue(def: FlagDef, text: string, previous: FlagValue):
     case "urls":
       return text === "" ? { ok: true, value: previous } : parseEtcdUrls(text);
     case "strings":
+      // etcd reads --cipher-suites with a plain split (no trimming: " TLS_X" is an unknown suite).
+      if (def.name === "cipher-suites") return { ok: true, value: text.split(",") };
       return { ok: true, value: [...new Set(text.split(",").map((part) => part.trim()))] };
     default:
       return parseGoInteger(text, def.kind);

@@ -6,7 +6,9 @@
  * probed before use; a start that still loses a port race is retried on new ports.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,13 +42,36 @@ export async function freePort(): Promise<number> {
   throw new Error("no free port found in [20000, 32000)");
 }
 
-async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => string): Promise<void> {
+/** RealEtcdTls serves the client URL over TLS: the files of etcd's flags, and what the health probe presents. */
+export interface RealEtcdTls {
+  /** ca: `--trusted-ca-file` (with `clientCertAuth`) and the CA the probe trusts. */
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+  /** clientCertAuth adds `--client-cert-auth`; the probe then presents `client`. */
+  readonly clientCertAuth?: boolean;
+  readonly client?: { readonly cert: string; readonly key: string };
+}
+
+function httpsHealth(url: string, tls: RealEtcdTls): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const client = tls.client ? { cert: readFileSync(tls.client.cert), key: readFileSync(tls.client.key) } : {};
+    const request = httpsGet(url, { ca: readFileSync(tls.ca), ...client }, (response) => {
+      let body = "";
+      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      response.on("end", () => resolve(body));
+    });
+    request.on("error", reject);
+  });
+}
+
+async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => string, tls?: RealEtcdTls): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`etcd exited with ${child.exitCode}:\n${log()}`);
     try {
-      const response = await fetch(`${clientUrl}/health`);
-      const body = (await response.json()) as { health?: string };
+      const text = tls ? await httpsHealth(`${clientUrl}/health`, tls) : await (await fetch(`${clientUrl}/health`)).text();
+      const body = JSON.parse(text) as { health?: string };
       if (body.health === "true") return;
     } catch {
       // not listening yet
@@ -59,14 +84,18 @@ async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => st
 /**
  * startRealEtcd starts one etcd member; extra flags are appended to the command line.
  * `binary` may name another daemon taking etcd's flags (etcd-ts's apps/etcd/bin/etcd.js).
+ * With `tls`, the client URL is https:// and etcd gets the certificate flags.
  */
-export async function startRealEtcd(extraFlags: readonly string[] = [], binary: string = ETCD_BINARY): Promise<RealEtcd> {
+export async function startRealEtcd(extraFlags: readonly string[] = [], binary: string = ETCD_BINARY, tls?: RealEtcdTls): Promise<RealEtcd> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const dataDir = await mkdtemp(join(tmpdir(), "real-etcd-"));
     const clientPort = await freePort();
     const peerPort = await freePort();
-    const clientUrl = `http://127.0.0.1:${clientPort}`;
+    const clientUrl = `${tls ? "https" : "http"}://127.0.0.1:${clientPort}`;
+    const tlsFlags = tls
+      ? ["--cert-file", tls.cert, "--key-file", tls.key, ...(tls.clientCertAuth ? ["--client-cert-auth", "--trusted-ca-file", tls.ca] : [])]
+      : [];
     const peerUrl = `http://127.0.0.1:${peerPort}`;
     const child = spawn(
       binary,
@@ -79,6 +108,7 @@ export async function startRealEtcd(extraFlags: readonly string[] = [], binary: 
         "--initial-advertise-peer-urls", peerUrl,
         "--initial-cluster", `oracle=${peerUrl}`,
         "--log-level", "error",
+        ...tlsFlags,
         ...extraFlags,
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
@@ -96,7 +126,7 @@ export async function startRealEtcd(extraFlags: readonly string[] = [], binary: 
       await rm(dataDir, { recursive: true, force: true });
     };
     try {
-      await waitHealthy(clientUrl, child, () => stderr);
+      await waitHealthy(clientUrl, child, () => stderr, tls);
       return { clientAddress: `127.0.0.1:${clientPort}`, clientUrl, dataDir, stop };
     } catch (error) {
       lastError = error;

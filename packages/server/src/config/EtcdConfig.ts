@@ -38,13 +38,65 @@ export interface EtcdConfig {
   readonly bcryptCost: number;
   /** authTokenTtl: simple tokens' TTL in seconds (`--auth-token-ttl`, default 300). */
   readonly authTokenTtl: number;
+  /**
+   * maxConcurrentStreams (`--max-concurrent-streams`): HTTP/2 streams one client connection
+   * may have open. etcd's default is unlimited (math.MaxUint32); ours is 4096, so that one
+   * connection cannot make the server hold unbounded per-stream state.
+   */
+  readonly maxConcurrentStreams: number;
+  /** clientTls: TLS of the `https://` client URLs (etcd's client security flags). */
+  readonly clientTls: ClientTlsConfig;
 }
+
+/**
+ * ClientTlsConfig: etcd's client-side security flags. Used by the `https://` entries of
+ * `listenClientUrls` (`http://` ones stay cleartext, as in etcd).
+ */
+export interface ClientTlsConfig {
+  /** certFile (`--cert-file`): the server's PEM certificate (chain after it). */
+  readonly certFile: string;
+  /** keyFile (`--key-file`): its PEM private key. */
+  readonly keyFile: string;
+  /**
+   * trustedCaFile (`--trusted-ca-file`): PEM CA certificates for client certificates. When
+   * set, clients must present a certificate signed by one of them (even without `clientCertAuth`, as etcd).
+   */
+  readonly trustedCaFile: string;
+  /**
+   * clientCertAuth (`--client-cert-auth`): require a client certificate signed by the trusted
+   * CA, and take its Common Name as the user of requests that carry no auth token.
+   */
+  readonly clientCertAuth: boolean;
+  /**
+   * autoTls (`--auto-tls`): without certFile and keyFile, generate a self-signed certificate into
+   * `<dataDir>/fixtures/client/` (kept across restarts); the other fields are then ignored, as etcd does.
+   */
+  readonly autoTls: boolean;
+  /** cipherSuites (`--cipher-suites`): Go's suite names (TLS 1.2); empty: the defaults. */
+  readonly cipherSuites: readonly string[];
+  /** crlFile (`--client-crl-file`): client certificates whose serial it revokes are refused. */
+  readonly crlFile: string;
+}
+
+/** EtcdConfigOptions are what `defaultConfig` and `startEtcd` take: any field, TLS fields one by one. */
+export type EtcdConfigOptions = Partial<Omit<EtcdConfig, "clientTls">> & { readonly clientTls?: Partial<ClientTlsConfig> };
+
+/** DEFAULT_CLIENT_TLS is etcd's default: no TLS. */
+export const DEFAULT_CLIENT_TLS: ClientTlsConfig = {
+  certFile: "",
+  keyFile: "",
+  trustedCaFile: "",
+  clientCertAuth: false,
+  autoTls: false,
+  cipherSuites: [],
+  crlFile: "",
+};
 
 /** DEFAULT_QUOTA_BYTES is etcd's default backend quota: 2 GiB. */
 export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** defaultConfig returns etcd's defaults, with the given fields over them. */
-export function defaultConfig(overrides: Partial<EtcdConfig> = {}): EtcdConfig {
+export function defaultConfig(overrides: EtcdConfigOptions = {}): EtcdConfig {
   const name = overrides.name ?? "default";
   const listenPeerUrls = overrides.listenPeerUrls ?? ["http://localhost:2380"];
   const initialAdvertisePeerUrls = overrides.initialAdvertisePeerUrls ?? ["http://localhost:2380"];
@@ -69,7 +121,9 @@ export function defaultConfig(overrides: Partial<EtcdConfig> = {}): EtcdConfig {
     authToken: "simple",
     bcryptCost: 10,
     authTokenTtl: 300,
+    maxConcurrentStreams: 4096,
     ...overrides,
+    clientTls: { ...DEFAULT_CLIENT_TLS, ...overrides.clientTls },
   };
 }
 

@@ -55,6 +55,7 @@ import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
 import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
 import { Wait } from "./Wait.js";
 import { ServerMetrics } from "../metrics/ServerMetrics.js";
+import { boundCommonName } from "../tls/commonName.js";
 import type { EngineStatus } from "@etcd-ts/mvcc";
 
 /** Entries kept in memory behind a raft snapshot, for slow followers (etcd's catch-up count). */
@@ -595,13 +596,18 @@ export class EtcdServer implements ApplierHost {
 
   /**
    * authInfo resolves the caller from its `token` metadata when auth is enabled: undefined
-   * without a token, InvalidAuthTokenError for a bad one. A simple token names the raft index
+   * without a token (unless a client certificate's CN was bound to the metadata, see
+   * tls/commonName.ts), InvalidAuthTokenError for a bad one. A simple token names the raft index
    * of its Authenticate entry; it is only known once that index is applied here.
    */
   async authInfo(metadata: Readonly<Record<string, string>>): Promise<AuthInfo | undefined> {
     if (!this.auth.isAuthEnabled()) return undefined;
     const token = metadata["token"] ?? metadata["authorization"];
-    if (!token) return undefined;
+    if (!token) {
+      // --client-cert-auth: the verified client certificate's CN is the user (etcd's AuthInfoFromTLS).
+      const commonName = boundCommonName(metadata);
+      return commonName === undefined ? undefined : { username: commonName, revision: this.auth.revision };
+    }
     const index = simpleTokenIndex(token);
     if (index !== undefined) await this.waitApplied(index);
     return this.auth.authInfoFromToken(token);

@@ -6,12 +6,20 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CLUSTER_VERSION, SERVER_VERSION } from "@etcd-ts/api";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
 import { CORS_HEADERS, isGatewayPath, type GatewayHandler } from "../gateway/index.js";
+import { boundCommonName } from "../tls/commonName.js";
 
 /** httpHandler serves etcd's HTTP endpoints for one member, and the JSON gateway under /v3/. */
 export function httpHandler(server: EtcdServer, gateway?: GatewayHandler): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     const path = (request.url ?? "/").split("?")[0] ?? "/";
     if (gateway && isGatewayPath(path)) {
+      // etcd refuses gateway calls made with a CN-bearing client certificate under
+      // --client-cert-auth and auth: the CN would not be used as the user, so it says so.
+      if ((path.startsWith("/v3/") || path.startsWith("/v3beta/")) && boundCommonName(request.socket) !== undefined && server.auth.isAuthEnabled()) {
+        response.writeHead(400, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" });
+        response.end("CommonName of client sending a request against gateway will be ignored and not used as expected\n");
+        return;
+      }
       gateway(request, response);
       return;
     }

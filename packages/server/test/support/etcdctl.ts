@@ -29,6 +29,8 @@ export function etcdctl(endpoint: string, args: readonly string[], options: { st
       if (timer) clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // etcdctl may exit before reading its input (an early failure): that is its answer, not ours.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.stdin ?? "");
   });
 }
@@ -42,7 +44,14 @@ export function normalize(text: string, endpoint: string): string {
     .replaceAll(endpoint, "<EP>")
     .replace(/http:\/\/127\.0\.0\.1:\d+/g, "<URL>")
     .replace(/http:\/\/localhost:\d+/g, "<URL>")
-    .replace(/"(cluster_id|member_id|ID|leader|memberID)":\d+/g, '"$1":<ID>')
+    .replace(/"(cluster_id|member_id|ID|id|leader|memberID)":\d+/g, '"$1":<ID>')
+    // endpoint status, simple: term, raft index and applied index (etcd applies a few entries
+    // of its own at start: cluster version, member attributes).
+    .replace(/, (true|false), (true|false), \d+, \d+, \d+, /g, ", $1, $2, <TERM>, <INDEX>, <INDEX>, ")
+    .replace(/"took":"[\d.]+[µnm]?s"/g, '"took":"<T>"')
+    // HashKV hashes the stored key-values, whose lease IDs differ between two servers.
+    .replace(/^(<EP>, )\d+$/gm, "$1<HASH>")
+    .replace(/"hash":\d+/g, '"hash":<HASH>')
     .replace(/"(raft_term|raftTerm)":\d+/g, '"$1":<TERM>')
     .replace(/"(raft_index|raftIndex|raft_applied_index|raftAppliedIndex)":\d+/g, '"$1":<INDEX>')
     .replace(/"(dbSize|dbSizeInUse|db_size|db_size_in_use)":\d+/g, '"$1":<SIZE>')
