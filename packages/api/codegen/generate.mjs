@@ -50,12 +50,37 @@ const SCALARS = {
 };
 const LONGS = {
   int64: { number: "int64Number", bigint: "int64Bigint", readNumber: "int64Number", readBigint: "int64Bigint" },
-  uint64: { number: "int64Number", bigint: "int64Bigint", readNumber: "uint64Number", readBigint: "uint64Bigint" },
+  uint64: { number: "uint64Number", bigint: "int64Bigint", readNumber: "uint64Number", readBigint: "uint64Bigint" },
 };
 
 /** lowerCamelCase of a proto field name, as protobuf's JSON names do. */
 function camel(name) {
   return name.replace(/_([a-zA-Z0-9])/g, (_m, c) => c.toUpperCase());
+}
+/**
+ * The Go name gogo/protobuf gives a field (golang/protobuf's CamelCase): etcd's decode errors
+ * name fields by it ("proto: wrong wireType = 0 for field RangeEnd").
+ */
+function goName(name) {
+  let out = "";
+  let i = 0;
+  if (name[0] === "_") {
+    out += "X";
+    i++;
+  }
+  const lower = (c) => c >= "a" && c <= "z";
+  for (; i < name.length; i++) {
+    let c = name[i];
+    if (c === "_" && i + 1 < name.length && lower(name[i + 1])) continue;
+    if (c >= "0" && c <= "9") {
+      out += c;
+      continue;
+    }
+    if (lower(c)) c = c.toUpperCase();
+    out += c;
+    while (i + 1 < name.length && lower(name[i + 1])) out += name[++i];
+  }
+  return out;
 }
 /** lowerCamelCase of a method name: grpc-js's key for it. */
 function lowerFirst(name) {
@@ -128,6 +153,19 @@ function generateEnum(e, pkg, out) {
   out.push(`/** ${name} is one of the values of the enum of the same name. */`);
   out.push(`export type ${name} = (typeof ${name})[keyof typeof ${name}];`);
   out.push("");
+}
+
+/** reaches says whether message `from` can contain a `target` at any depth. */
+function reaches(from, target, seen = new Set()) {
+  for (const field of from.fieldsArray) {
+    const next = field.resolvedType;
+    if (!(next instanceof protobuf.Type)) continue;
+    if (next === target) return true;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    if (reaches(next, target, seen)) return true;
+  }
+  return false;
 }
 
 function generateMessage(type, pkg, imports, out) {
@@ -238,6 +276,7 @@ function generateMessage(type, pkg, imports, out) {
   // decodeFrom
   const decInit = [];
   const decCases = [];
+  const wrong = (field) => `throw ProtoReader.wrongType("${goName(field.name)}", wire, "${name}")`;
   seenOneofs.clear();
   for (const { field, info, oneof } of fields) {
     if (oneof) {
@@ -252,22 +291,23 @@ function generateMessage(type, pkg, imports, out) {
     const target = oneof ? null : `m.${info.name}`;
     decCases.push(`      case ${field.id}:`);
     if (info.kind === "message") {
-      decCases.push(`        if (wire !== 2) throw ProtoReader.wrongType(${field.id}, wire);`);
+      decCases.push(`        if (wire !== 2) ${wrong(field)};`);
       if (oneof) {
+        // gogo decodes a oneof's message afresh each time it appears (no merge).
         const key = camel(oneof.name);
-        decCases.push(`        { const end2 = r.sub(); const prev = m.${key}; m.${key} = { $case: "${info.name}", ${info.name}: prev?.$case === "${info.name}" ? ${info.ts}.mergeFrom(prev.${info.name}, r, end2) : ${info.ts}.decodeFrom(r, end2) }; }`);
+        decCases.push(`        { const end2 = r.sub(end); m.${key} = { $case: "${info.name}", ${info.name}: ${info.ts}.decodeFrom(r, end2) }; }`);
       } else if (field.repeated) {
-        decCases.push(`        { const end2 = r.sub(); ${target}.push(${info.ts}.decodeFrom(r, end2)); }`);
+        decCases.push(`        { const end2 = r.sub(end); ${target}.push(${info.ts}.decodeFrom(r, end2)); }`);
       } else {
-        decCases.push(`        { const end2 = r.sub(); ${target} = ${target} === undefined ? ${info.ts}.decodeFrom(r, end2) : ${info.ts}.mergeFrom(${target}, r, end2); }`);
+        decCases.push(`        { const end2 = r.sub(end); ${target} = ${target} === undefined ? ${info.ts}.decodeFrom(r, end2) : ${info.ts}.mergeFrom(${target}, r, end2); }`);
       }
     } else if (field.repeated && isPackable(info)) {
-      decCases.push(`        if (wire === 2) { const end2 = r.sub(); while (r.pos < end2) ${target}.push(r.${info.read}()${info.kind === "enum" ? ` as ${info.ts}` : ""}); }`);
-      decCases.push(`        else if (wire === ${info.wire}) ${target}.push(r.${info.read}()${info.kind === "enum" ? ` as ${info.ts}` : ""});`);
-      decCases.push(`        else throw ProtoReader.wrongType(${field.id}, wire);`);
+      decCases.push(`        if (wire === 2) { const end2 = r.sub(end); while (r.pos < end2) ${target}.push(r.${info.read}(end)${info.kind === "enum" ? ` as ${info.ts}` : ""}); }`);
+      decCases.push(`        else if (wire === ${info.wire}) ${target}.push(r.${info.read}(end)${info.kind === "enum" ? ` as ${info.ts}` : ""});`);
+      decCases.push(`        else ${wrong(field)};`);
     } else {
-      decCases.push(`        if (wire !== ${info.wire}) throw ProtoReader.wrongType(${field.id}, wire);`);
-      const read = `r.${info.read}()${info.kind === "enum" ? ` as ${info.ts}` : ""}`;
+      decCases.push(`        if (wire !== ${info.wire}) ${wrong(field)};`);
+      const read = `r.${info.read}(end)${info.kind === "enum" ? ` as ${info.ts}` : ""}`;
       if (oneof) decCases.push(`        m.${camel(oneof.name)} = { $case: "${info.name}", ${info.name}: ${read} };`);
       else if (field.repeated) decCases.push(`        ${target}.push(${read});`);
       else decCases.push(`        ${target} = ${read};`);
@@ -300,17 +340,19 @@ function generateMessage(type, pkg, imports, out) {
   out.push(`    return ${name}.mergeFrom(m, r, end);`);
   out.push(`  },`);
   out.push(`  mergeFrom(m: ${name}, r: ProtoReader, end: number): ${name} {`);
+  // Only messages that can contain themselves count nesting (no cost for the others).
+  const recursive = reaches(type, type);
+  if (recursive) out.push(`    r.enter();`);
   out.push(`    while (r.pos < end) {`);
-  out.push(`      const tag = r.uint32();`);
-  out.push(`      const wire = tag & 7;`);
+  out.push(`      const tag = r.tag(end);`);
+  if (fields.length > 0) out.push(`      const wire = tag & 7;`);
   out.push(`      switch (tag >>> 3) {`);
   out.push(...decCases.map((l) => "  " + l));
   out.push(`        default:`);
-  out.push(`          if ((tag >>> 3) === 0) throw new ProtoDecodeError("field number 0");`);
-  out.push(`          r.skip(wire);`);
+  out.push(`          r.unknown(tag, "${name}", end);`);
   out.push(`      }`);
   out.push(`    }`);
-  out.push(`    if (r.pos !== end) throw new ProtoDecodeError("field overruns its message");`);
+  if (recursive) out.push(`    r.leave();`);
   out.push(`    return m;`);
   out.push(`  },`);
   out.push(`};`);

@@ -18,7 +18,7 @@ export * as authpb from "./generated/authpb.js";
 export * as v3lockpb from "./generated/v3lockpb.js";
 export * as v3electionpb from "./generated/v3electionpb.js";
 export * as health from "./generated/grpc.health.v1.js";
-export { ProtoReader, ProtoDecodeError } from "./wire/ProtoReader.js";
+export { ProtoReader, ProtoDecodeError, MAX_MESSAGE_DEPTH } from "./wire/ProtoReader.js";
 export { ProtoWriter, WireType } from "./wire/ProtoWriter.js";
 export { EMPTY_BYTES, asBuffer, method } from "./wire/codec.js";
 export type { MessageCodec, MethodDefinition, PartialMessage } from "./wire/codec.js";

@@ -115,3 +115,82 @@ test("skip passes over every wire type", () => {
   for (const wire of [0, 1, 2, 5]) r.skip(wire);
   assert.equal(r.uint32(), 99);
 });
+
+// Decode errors carry the text etcd 3.4's gogo/protobuf decoder gives for the same bytes
+// (etcd's clients read it after "grpc: error unmarshalling request: "); each expectation here
+// is what the real etcd 3.4.23 answered (packages/server/test/hardening-grpc.test.ts asks it).
+test("malformed requests fail with gogo/protobuf's error texts", async () => {
+  const { etcdserverpb } = await import("../src/index.js");
+  const cases: [string, number[], string][] = [
+    ["a bytes field cut short", [0x0a, 0x05, 0x61], "unexpected EOF"],
+    ["a known field, wrong wire type", [0x08, 0x01], "proto: wrong wireType = 0 for field Key"],
+    ["wire type 7 on a known field", [0x0f], "proto: wrong wireType = 7 for field Key"],
+    ["wire type 6 on an unknown field", [0x7e], "proto: illegal wireType 6"],
+    ["an absurd length", [0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f], "unexpected EOF"],
+    ["a negative length", [0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], "proto: negative length found during unmarshaling"],
+    ["field number 0", [0x00, 0x01], "proto: RangeRequest: illegal tag 0 (wire type 0)"],
+    ["field number 0, wire type 2", [0x02, 0x00], "proto: RangeRequest: illegal tag 0 (wire type 2)"],
+    ["an end-group tag", [0x0c], "proto: RangeRequest: wiretype end group for non-group"],
+    ["an 11-byte varint", [0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], "proto: integer overflow"],
+    ["a varint cut short", [0x18, 0xff], "unexpected EOF"],
+    ["an unterminated group", [0x7b, 0x08, 0x01], "unexpected EOF"],
+    ["a stray end of group inside a group", [0x7b, 0x7c, 0x7c], "proto: RangeRequest: wiretype end group for non-group"],
+  ];
+  for (const [what, bytes, text] of cases) {
+    assert.throws(() => etcdserverpb.RangeRequest.decode(Uint8Array.from(bytes)), (e: unknown) => e instanceof ProtoDecodeError && e.message === text, what);
+  }
+  // A sub-message's fields cannot run past its end (gogo decodes it from its own slice).
+  const put = etcdserverpb.RequestOp.encode({ request: { $case: "requestPut", requestPut: { key: Uint8Array.of(1, 2, 3) } } });
+  const cut = Uint8Array.from(put);
+  cut[1] = cut[1]! - 1; // the RequestOp's length now ends inside the key
+  assert.throws(() => etcdserverpb.RequestOp.decode(Buffer.concat([cut, Uint8Array.of(0x08, 0x00)])), (e: unknown) => e instanceof ProtoDecodeError && e.message === "unexpected EOF");
+  // Unknown fields of every kind, groups included, are skipped.
+  assert.deepEqual([...etcdserverpb.RangeRequest.decode(Uint8Array.of(0x7b, 0x08, 0x01, 0x7b, 0x7c, 0x7c, 0x0a, 0x01, 0x61)).key], [0x61]);
+});
+
+test("a tag whose field number only gogo's 64-bit reading sees is not taken for a known field", async () => {
+  const { etcdserverpb } = await import("../src/index.js");
+  // 0x8a 0x80 0x80 0x80 0x10: the low 32 bits say field 1 (key), bit 32 makes gogo's field
+  // number 2^29+1: an unknown field, skipped.
+  const decoded = etcdserverpb.RangeRequest.decode(Uint8Array.of(0x8a, 0x80, 0x80, 0x80, 0x10, 0x01, 0x62));
+  assert.equal(decoded.key.length, 0);
+  // A tag gogo reads as a negative field number is an illegal tag, printed as gogo prints it.
+  assert.throws(
+    () => etcdserverpb.RangeRequest.decode(Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01)),
+    (e: unknown) => e instanceof ProtoDecodeError && e.message === "proto: RangeRequest: illegal tag 0 (wire type 9223372036854775808)",
+  );
+});
+
+test("transactions nested deeper than MAX_MESSAGE_DEPTH are refused without exhausting the stack", async () => {
+  const { etcdserverpb, MAX_MESSAGE_DEPTH } = await import("../src/index.js");
+  const wrap = (tag: number, body: Uint8Array): Uint8Array => {
+    const w = new ProtoWriter();
+    w.uint32(tag);
+    w.bytes(body);
+    return w.finish().slice();
+  };
+  const nested = (depth: number): Uint8Array => {
+    let txn: Uint8Array = new Uint8Array(0);
+    for (let i = 0; i < depth; i++) txn = wrap(0x12, wrap(0x22, txn)); // success: [RequestOp{request_txn: txn}]
+    return txn;
+  };
+  assert.doesNotThrow(() => etcdserverpb.TxnRequest.decode(nested(MAX_MESSAGE_DEPTH / 2 - 1)));
+  for (const depth of [MAX_MESSAGE_DEPTH / 2 + 1, 100_000]) {
+    assert.throws(() => etcdserverpb.TxnRequest.decode(nested(depth)), (e: unknown) => e instanceof ProtoDecodeError && e.message === "proto: exceeded maximum recursion depth");
+  }
+});
+
+test("64-bit numbers beyond their range are written saturated, so what was read survives being written again", () => {
+  const int64 = (n: number): bigint => new ProtoReader(Uint8Array.from(written((w) => w.int64Number(n)))).int64Bigint();
+  assert.equal(int64(2 ** 63), 2n ** 63n - 1n); // what int64 max reads as, as a double
+  assert.equal(int64(2 ** 70), 2n ** 63n - 1n);
+  assert.equal(int64(-(2 ** 63)), -(2n ** 63n));
+  assert.equal(int64(-(2 ** 70)), -(2n ** 63n));
+  assert.equal(int64(-5), -5n);
+  const uint64 = (n: number): bigint => new ProtoReader(Uint8Array.from(written((w) => w.uint64Number(n)))).uint64Bigint();
+  assert.equal(uint64(2 ** 64), 2n ** 64n - 1n);
+  assert.equal(uint64(2 ** 63), 2n ** 63n);
+  assert.equal(uint64(7), 7n);
+  const max = written((w) => w.int64Bigint(2n ** 63n - 1n));
+  assert.equal(new ProtoReader(Uint8Array.from(written((w) => w.int64Number(new ProtoReader(Uint8Array.from(max)).int64Number())))).int64Bigint(), 2n ** 63n - 1n);
+});

@@ -11,6 +11,8 @@
 const textEncoder = new TextEncoder();
 const INITIAL_SIZE = 256;
 const TWO_POW_32 = 0x1_0000_0000;
+const TWO_POW_63 = 2 ** 63;
+const TWO_POW_64 = 2 ** 64;
 
 /** WireType is the 3-bit type of a protobuf field tag. */
 export const WireType = { VARINT: 0, FIXED64: 1, LENGTH_DELIMITED: 2, FIXED32: 5 } as const;
@@ -92,10 +94,22 @@ export class ProtoWriter {
     buf[this.pos++] = lo;
   }
 
-  /** int64Number writes an int64/uint64 varint from a safe integer number (negative = two's complement). */
+  /**
+   * int64Number writes an int64 varint from an integer number (negative = two's complement).
+   * Beyond the int64 range it saturates: 2^63 (what 2^63-1 reads as, a double) is written as
+   * 2^63-1, so a value read from the wire survives being written again.
+   */
   int64Number(value: number): void {
     if (value >= 0 && value <= 0xffffffff) {
       this.uint32(value);
+      return;
+    }
+    if (value >= TWO_POW_63) {
+      this.varint64(0xffffffff, 0x7fffffff);
+      return;
+    }
+    if (value < -TWO_POW_63) {
+      this.varint64(0, 0x80000000);
       return;
     }
     if (value >= 0) {
@@ -109,6 +123,19 @@ export class ProtoWriter {
     lo = (~lo + 1) >>> 0;
     hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
     this.varint64(lo, hi);
+  }
+
+  /** uint64Number writes a uint64 varint from an integer number, saturating at 2^64-1 (negative = two's complement). */
+  uint64Number(value: number): void {
+    if (value >= TWO_POW_64) {
+      this.varint64(0xffffffff, 0xffffffff);
+      return;
+    }
+    if (value >= TWO_POW_63) {
+      this.varint64(value % TWO_POW_32 >>> 0, Math.floor(value / TWO_POW_32) >>> 0);
+      return;
+    }
+    this.int64Number(value);
   }
 
   /** int64Bigint writes an int64/uint64 varint from a bigint (negative = two's complement). */

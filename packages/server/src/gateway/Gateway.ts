@@ -18,7 +18,7 @@
  * Not here: websocket upgrades (etcd's wsproxy), TLS, and routing of non-/v3 paths.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { GrpcStatus, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
+import { GrpcStatus, ProtoDecodeError, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 import { parseTimeout, type CallContext, type GrpcServer, type Metadata, type StreamCall } from "../grpc/GrpcServer.js";
 import { StatusError, toGrpcStatus } from "../grpc/StatusError.js";
 import { decodeNext, goString, JsonSyntaxError } from "./goJson.js";
@@ -40,6 +40,9 @@ export interface GatewayOptions {
 export type GatewayHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
 const DEFAULT_MAX_RECEIVE = 1.5 * 1024 * 1024 + 512 * 1024;
+
+/** Requests of a stream queued for its handler beyond which the body is no longer read. */
+const STREAM_BACKLOG = 64;
 
 /** The CORS headers etcd puts on every HTTP response of the client port. */
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
@@ -142,7 +145,8 @@ class HttpCall {
       deadline: timeout === undefined ? undefined : Date.now() + timeout,
       peer: `${request.socket.remoteAddress ?? "unknown"}:${request.socket.remotePort ?? 0}`,
     };
-    if (timeout !== undefined) {
+    // (Beyond 2^31-1 ms a timer would fire at once: such a deadline is never reached anyway.)
+    if (timeout !== undefined && timeout <= 0x7fff_ffff) {
       const timer = setTimeout(() => this.controller.abort(new StatusError(GrpcStatus.DEADLINE_EXCEEDED, "context deadline exceeded")), timeout);
       timer.unref();
       this.controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
@@ -169,6 +173,7 @@ class HttpCall {
     } catch (error) {
       // grpc-gateway: status.Errorf(codes.InvalidArgument, "%v", err), before any gRPC call.
       if (error instanceof JsonSyntaxError || error instanceof JsonMappingError) this.grpcError(GrpcStatus.INVALID_ARGUMENT, error.message, false);
+      else if (error instanceof StatusError) this.grpcError(error.code, error.message, true); // what the gRPC server would answer
       else this.grpcError(GrpcStatus.INTERNAL, (error as Error).message, false);
       return;
     }
@@ -214,12 +219,17 @@ class HttpCall {
       ended = true;
       wake();
     }, { once: true });
+    let paused = false; // the request body is not read while the handler has a backlog
     const requests: AsyncIterable<unknown> = {
       [Symbol.asyncIterator]: () => ({
         next: () =>
           new Promise<IteratorResult<unknown>>((resolve) => {
             waiter = resolve;
             wake();
+            if (paused && inbox.length <= STREAM_BACKLOG / 2) {
+              paused = false;
+              this.request.resume();
+            }
           }),
         return: () => Promise.resolve({ done: true, value: undefined }),
       }),
@@ -273,6 +283,12 @@ class HttpCall {
         this.request.pause();
       }
       pump();
+      // A handler that does not keep up (its answers cannot be written to a client that does
+      // not read them): stop reading the body; TCP then holds the client back.
+      if (!ended && !bodyEnded && inbox.length > STREAM_BACKLOG) {
+        paused = true;
+        this.request.pause();
+      }
     });
     this.request.on("end", () => {
       bodyEnded = true;
@@ -329,14 +345,19 @@ class HttpCall {
     this.response.writeHead(200, { "Content-Type": "application/json", "Grpc-Metadata-Content-Type": "application/grpc", "Transfer-Encoding": "chunked" });
   }
 
-  /** toRequest gives the handler the request as the gRPC server would decode it. */
+  /** toRequest gives the handler the request as the gRPC server would decode it (or its error). */
   private toRequest(partial: Record<string, unknown>): unknown {
     if (!this.method) return partial; // the call fails Unimplemented before reading it
     const bytes = this.method.requestType.encode(partial as PartialMessage<unknown>);
     if (bytes.length > this.maxReceive) {
       throw new StatusError(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${bytes.length} vs. ${this.maxReceive})`);
     }
-    return this.method.requestType.decode(bytes);
+    try {
+      return this.method.requestType.decode(bytes);
+    } catch (error) {
+      if (error instanceof ProtoDecodeError) throw new StatusError(GrpcStatus.INTERNAL, `grpc: error unmarshalling request: ${error.message}`);
+      throw error;
+    }
   }
 
   /** responseJson writes a handler's response as the client side of gRPC would decode it. */

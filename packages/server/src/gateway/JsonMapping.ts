@@ -15,6 +15,8 @@
  * Messages are the plain objects of @etcd-ts/api's codecs (lowerCamelCase properties,
  * bigint or number 64-bit fields per the .proto, oneofs as `{ $case, <member> }`).
  */
+import { GrpcStatus, MAX_MESSAGE_DEPTH } from "@etcd-ts/api";
+import { StatusError } from "../grpc/StatusError.js";
 import { goQuote, goString, unmarshalText, type JsonValue } from "./goJson.js";
 import type { FieldSchema, ScalarType } from "./schema.js";
 import { ENUMS, MESSAGES } from "./schema.generated.js";
@@ -98,8 +100,30 @@ function valueToJson(field: FieldSchema, value: unknown): string {
 
 // ---- input ----
 
-/** messageFromJson reads a request message of `typeName` from a parsed JSON value. */
+/**
+ * Messages nested deeper than this are refused while mapping (they could not be decoded
+ * anyway: the binary decoder stops at MAX_MESSAGE_DEPTH); it keeps the mapping's recursion
+ * far from the stack's end.
+ */
+const MAX_MAPPING_DEPTH = MAX_MESSAGE_DEPTH + 16;
+let mappingDepth = 0;
+
+/**
+ * messageFromJson reads a request message of `typeName` from a parsed JSON value. Throws
+ * JsonMappingError for a value of the wrong shape, and StatusError(Internal) for messages
+ * nested beyond what the binary decoder takes, as our gRPC server would answer them.
+ */
 export function messageFromJson(typeName: string, json: JsonValue): Message {
+  if (mappingDepth >= MAX_MAPPING_DEPTH) throw new StatusError(GrpcStatus.INTERNAL, "grpc: error unmarshalling request: proto: exceeded maximum recursion depth");
+  mappingDepth++;
+  try {
+    return mapMessage(typeName, json);
+  } finally {
+    mappingDepth--;
+  }
+}
+
+function mapMessage(typeName: string, json: JsonValue): Message {
   const message: Message = {};
   if (json.kind === "null") return message;
   if (json.kind !== "object") throw typeError(json, "map[string]json.RawMessage");

@@ -76,7 +76,13 @@ export function goQuote(text: string): string {
   return `${out}"`;
 }
 
-/** A recursive-descent reader that fails exactly where, and as, Go's scanner does. */
+/** Go's encoding/json nesting limit (maxNestingDepth). */
+const MAX_NESTING_DEPTH = 10_000;
+
+/** An object or array being read: its members so far (and, for an object, the key of the next one). */
+type Container = { readonly fields: Map<string, JsonValue>; key: string } | { readonly items: JsonValue[] };
+
+/** A reader that fails exactly where, and as, Go's scanner does. */
 class Reader {
   pos: number;
   constructor(
@@ -103,14 +109,72 @@ class Reader {
     throw new JsonSyntaxError(`invalid character ${quoteChar(c)} ${context}`);
   }
 
+  /**
+   * value reads one value. Containers are read with an explicit stack, not by recursion, so
+   * that nesting up to Go's limit (10000, "exceeded max depth" beyond) cannot overflow ours.
+   */
   value(topLevelFinal: boolean): JsonValue {
-    this.skipSpace();
-    const c = this.peek();
+    const open: Container[] = [];
+    for (;;) {
+      // The start of a value.
+      this.skipSpace();
+      const c = this.peek();
+      let done: JsonValue;
+      if (c === 0x7b || c === 0x5b) {
+        this.pos++;
+        if (open.length >= MAX_NESTING_DEPTH) this.fail(c, "exceeded max depth");
+        this.skipSpace();
+        if (c === 0x7b) {
+          const fields = new Map<string, JsonValue>();
+          if (this.peek() !== 0x7d) {
+            open.push({ fields, key: this.objectKey() });
+            continue;
+          }
+          this.pos++;
+          done = { kind: "object", fields };
+        } else {
+          const items: JsonValue[] = [];
+          if (this.peek() !== 0x5d) {
+            open.push({ items });
+            continue;
+          }
+          this.pos++;
+          done = { kind: "array", items };
+        }
+      } else done = this.scalar(c, open.length === 0 && topLevelFinal);
+      // A value is complete: it goes into its container, which may end with it, and so on out.
+      for (;;) {
+        const container = open.at(-1);
+        if (container === undefined) return done;
+        this.skipSpace();
+        const sep = this.peek();
+        this.pos++;
+        if ("fields" in container) {
+          container.fields.delete(container.key); // the last of equal keys wins, in its own position
+          container.fields.set(container.key, done);
+          if (sep === 0x2c) {
+            container.key = this.objectKey();
+            break;
+          }
+          if (sep !== 0x7d) {
+            this.pos--;
+            this.fail(sep, "after object key:value pair");
+          }
+          done = { kind: "object", fields: container.fields };
+        } else {
+          container.items.push(done);
+          if (sep === 0x2c) break;
+          if (sep !== 0x5d) this.fail(sep, "after array element");
+          done = { kind: "array", items: container.items };
+        }
+        open.pop();
+      }
+    }
+  }
+
+  /** scalar reads a string, literal or number starting with `c`. */
+  private scalar(c: number, final: boolean): JsonValue {
     switch (c) {
-      case 0x7b:
-        return this.object();
-      case 0x5b:
-        return this.array();
       case 0x22:
         return this.string();
       case 0x74:
@@ -123,9 +187,22 @@ class Reader {
         this.literal("null");
         return { kind: "null" };
       default:
-        if (c === 0x2d || isDigit(c)) return this.number(topLevelFinal);
+        if (c === 0x2d || isDigit(c)) return this.number(final);
         this.fail(c, "looking for beginning of value");
     }
+  }
+
+  /** objectKey reads `"key" :` (the value follows). */
+  private objectKey(): string {
+    this.skipSpace();
+    const c = this.peek();
+    if (c !== 0x22) this.fail(c, "looking for beginning of object key string");
+    const key = this.string() as { value: string };
+    this.skipSpace();
+    const colon = this.peek();
+    if (colon !== 0x3a) this.fail(colon, "after object key");
+    this.pos++;
+    return key.value;
   }
 
   private literal(word: string): void {
@@ -198,54 +275,6 @@ class Reader {
     this.pos++; // closing quote
     const raw = rawBytes.toString("utf8");
     return { kind: "string", raw, value: escaped ? unescape(rawBytes) : raw };
-  }
-
-  private object(): JsonValue {
-    this.pos++;
-    const fields = new Map<string, JsonValue>();
-    this.skipSpace();
-    if (this.peek() === 0x7d) {
-      this.pos++;
-      return { kind: "object", fields };
-    }
-    for (;;) {
-      this.skipSpace();
-      const c = this.peek();
-      if (c !== 0x22) this.fail(c, "looking for beginning of object key string");
-      const key = this.string() as { value: string };
-      this.skipSpace();
-      const colon = this.peek();
-      if (colon !== 0x3a) this.fail(colon, "after object key");
-      this.pos++;
-      fields.delete(key.value); // the last of equal keys wins, in its own position
-      fields.set(key.value, this.value(false));
-      this.skipSpace();
-      const sep = this.peek();
-      this.pos++;
-      if (sep === 0x7d) return { kind: "object", fields };
-      if (sep !== 0x2c) {
-        this.pos--;
-        this.fail(sep, "after object key:value pair");
-      }
-    }
-  }
-
-  private array(): JsonValue {
-    this.pos++;
-    const items: JsonValue[] = [];
-    this.skipSpace();
-    if (this.peek() === 0x5d) {
-      this.pos++;
-      return { kind: "array", items };
-    }
-    for (;;) {
-      items.push(this.value(false));
-      this.skipSpace();
-      const sep = this.peek();
-      this.pos++;
-      if (sep === 0x5d) return { kind: "array", items };
-      if (sep !== 0x2c) this.fail(sep, "after array element");
-    }
   }
 }
 

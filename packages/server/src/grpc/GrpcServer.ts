@@ -8,13 +8,26 @@
  * statuses as gRPC requires (trailers, or a trailers-only response before any message).
  * Error texts of the transport itself are grpc-go's, since etcd's clients see those from etcd.
  *
+ * Broken or hostile requests get what etcd 3.4.23 (grpc-go 1.26) gives, as observed on it: a
+ * content type that is not gRPC's or a malformed `grpc-timeout` resets the stream
+ * (PROTOCOL_ERROR); a path without a method is ResourceExhausted "malformed method name"; any
+ * `grpc-encoding` but identity is Unimplemented (etcd installs no decompressor, not even
+ * gzip); a body that does not decode is Internal ("grpc: error unmarshalling request: ..." for
+ * a unary call, "grpc: failed to unmarshal the received message ..." on a stream, then the
+ * decoder's gogo text); a unary call is served from its first message, whatever follows it,
+ * and one that ends without a message is Unknown "EOF" ("unexpected EOF" if cut short). A
+ * status sent while the client is still sending is followed by RST_STREAM(NO_ERROR), so no
+ * stream stays half-open. A stream handler that does not keep up pauses the HTTP/2 stream
+ * (flow control then stops the client), and a handler waiting in `drained()` is released when
+ * the call ends.
+ *
  * Not here: listening and TLS (see ClientListener), the etcd services themselves.
  */
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
-import { gunzipSync } from "node:zlib";
+import { constants as http2Constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { GrpcStatus, ProtoDecodeError, type GrpcStatusCode, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 import { frameMessage, MessageFramer } from "./MessageFramer.js";
 import { StatusError, toGrpcStatus } from "./StatusError.js";
+import { bindCommonName, boundCommonName } from "../tls/commonName.js";
 
 /** Metadata is the call's custom headers (lower-case names, pseudo-headers and gRPC's own left out). */
 export type Metadata = Readonly<Record<string, string>>;
@@ -28,6 +41,11 @@ export interface CallContext {
   readonly deadline: number | undefined;
   /** peer is the client's address, `ip:port`. */
   readonly peer: string;
+  /**
+   * commonName is the CN of the client's verified TLS certificate, on a listener with
+   * `--client-cert-auth` (the user of requests without a token); absent otherwise.
+   */
+  readonly commonName?: string;
 }
 
 /** UnaryHandler answers one request with one response (or throws a status). */
@@ -64,6 +82,12 @@ type Route =
   | { readonly kind: "unary"; readonly method: MethodDefinition<unknown, unknown>; readonly handler: UnaryHandler<unknown, unknown> }
   | { readonly kind: "stream"; readonly method: MethodDefinition<unknown, unknown>; readonly handler: StreamHandler<unknown, unknown> };
 
+/** The longest delay setTimeout takes (about 24.8 days). */
+const MAX_TIMER_MS = 0x7fff_ffff;
+
+/** Queued streaming requests beyond which the stream is paused (see Call.deliver). */
+const INBOX_MAX_REQUESTS = 64;
+
 /** The abort reason of a call that finished normally. */
 const CALL_FINISHED = new StatusError(GrpcStatus.CANCELLED, "call finished");
 
@@ -73,7 +97,7 @@ const RESERVED_HEADERS = new Set(["content-type", "te", "grpc-timeout", "grpc-en
 export class GrpcServer {
   private readonly routes = new Map<string, Route>();
   private readonly services = new Set<string>();
-  private readonly active = new Set<AbortController>();
+  private readonly active = new Set<Call>();
 
   constructor(private readonly options: GrpcServerOptions) {}
 
@@ -117,47 +141,72 @@ export class GrpcServer {
 
   /** abortAll cancels every call in flight (server shutdown). */
   abortAll(): void {
-    for (const controller of this.active) controller.abort(new StatusError(GrpcStatus.UNAVAILABLE, "etcdserver: server stopped"));
+    for (const call of this.active) call.abort(new StatusError(GrpcStatus.UNAVAILABLE, "etcdserver: server stopped"));
   }
 
   /** handleStream serves one HTTP/2 stream; attach it to an Http2Server's "stream" event. */
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     const path = headers[":path"] ?? "";
-    const contentType = headers["content-type"] ?? "";
-    if (headers[":method"] !== "POST" || !contentType.startsWith("application/grpc")) {
-      stream.respond({ ":status": headers[":method"] !== "POST" ? 405 : 415 }, { endStream: true });
+    // As grpc-go: `:method` is not looked at; a content type that is not gRPC's, or a
+    // grpc-timeout that does not parse, resets the stream.
+    const timeoutHeader = headers["grpc-timeout"];
+    const timeout = timeoutHeader === undefined ? undefined : parseTimeout(timeoutHeader);
+    if (!isGrpcContentType(headers["content-type"]) || (timeoutHeader !== undefined && timeout === undefined)) {
+      stream.on("error", ignore); // a reset with an error code is also an 'error' event
+      stream.close(http2Constants.NGHTTP2_PROTOCOL_ERROR);
       return;
     }
     const route = this.routes.get(path);
     if (!route) {
-      const [, service = "", methodName = ""] = path.split("/");
-      const message = this.services.has(service) ? `unknown method ${methodName} for service ${service}` : `unknown service ${service}`;
-      respondStatus(stream, GrpcStatus.UNIMPLEMENTED, message);
+      const [code, message] = this.unknownPath(path);
+      respondStatus(stream, code, message);
       return;
     }
     const encoding = headers["grpc-encoding"];
-    if (encoding !== undefined && encoding !== "identity" && encoding !== "gzip") {
-      respondStatus(stream, GrpcStatus.UNIMPLEMENTED, `grpc: Decompressor is not installed for grpc-encoding "${encoding}"`);
+    if (encoding !== undefined && encoding !== "identity") {
+      respondStatus(stream, GrpcStatus.UNIMPLEMENTED, `grpc: Decompressor is not installed for grpc-encoding "${String(encoding)}"`);
       return;
     }
     this.options.observer?.started(route.method);
-    new Call(stream, headers, route, this.options, encoding === "gzip", this.active).start();
+    new Call(stream, headers, route, this.options, timeout, this.active).start();
+  }
+
+  /** unknownPath is grpc-go's status for a path no method is registered at. */
+  private unknownPath(path: string): [GrpcStatusCode, string] {
+    const name = path.startsWith("/") ? path.slice(1) : path;
+    const slash = name.lastIndexOf("/");
+    if (slash < 0) return [GrpcStatus.RESOURCE_EXHAUSTED, `malformed method name: ${JSON.stringify(path)}`];
+    const service = name.slice(0, slash);
+    const methodName = name.slice(slash + 1);
+    return [GrpcStatus.UNIMPLEMENTED, this.services.has(service) ? `unknown method ${methodName} for service ${service}` : `unknown service ${service}`];
   }
 }
 
-/** One call in flight: owns its stream from the first request byte to the trailers. */
+/**
+ * One call in flight: owns its stream from the first request byte to the trailers.
+ * Per-call costs are the server's throughput: the AbortController and the peer address are
+ * made only when a handler asks for them (most unary handlers never do).
+ */
 class Call {
-  private readonly controller = new AbortController();
+  private controller: AbortController | undefined;
+  /** Why the call ended early (client cancel, deadline, server stop), for a signal made afterwards. */
+  private abortReason: unknown;
+  private endCode: GrpcStatusCode = GrpcStatus.OK;
+  private endMessage = "";
   private readonly framer: MessageFramer;
   private responded = false;
   private finished = false;
   private timer: NodeJS.Timeout | undefined;
   // Streaming requests not yet taken by the handler, and its waiting reader.
   private readonly inbox: unknown[] = [];
+  private readonly inboxSizes: number[] = [];
   private inboxWaiter: ((r: IteratorResult<unknown>) => void) | undefined;
   private requestsEnded = false;
-  private unaryRequest: unknown;
-  private unaryCount = 0;
+  /** Bytes of the requests in `inbox`; above the receive limit the stream is paused. */
+  private inboxBytes = 0;
+  private paused = false;
+  private drainWait: Promise<void> | undefined;
+  private unaryStarted = false;
   readonly context: CallContext;
 
   constructor(
@@ -165,8 +214,8 @@ class Call {
     headers: IncomingHttpHeaders,
     private readonly route: Route,
     private readonly options: GrpcServerOptions,
-    private readonly gzip: boolean,
-    private readonly active: Set<AbortController>,
+    timeout: number | undefined,
+    private readonly active: Set<Call>,
   ) {
     this.framer = new MessageFramer(options.maxReceiveMessageSize);
     const metadata: Record<string, string> = {};
@@ -174,27 +223,56 @@ class Call {
       if (name.startsWith(":") || RESERVED_HEADERS.has(name) || value === undefined) continue;
       metadata[name] = Array.isArray(value) ? value.join(", ") : value;
     }
-    const timeout = parseTimeout(headers["grpc-timeout"]);
-    const socket = stream.session?.socket;
+    // The listener bound the certificate's CN to the session; the auth lookup sees the metadata.
+    const commonName = stream.session ? boundCommonName(stream.session) : undefined;
+    if (commonName !== undefined) bindCommonName(metadata, commonName);
+    const signal = (): AbortSignal => this.signal();
     this.context = {
       metadata,
-      signal: this.controller.signal,
+      get signal(): AbortSignal {
+        return signal();
+      },
       deadline: timeout === undefined ? undefined : Date.now() + timeout,
-      peer: socket ? `${socket.remoteAddress}:${socket.remotePort}` : "unknown",
+      get peer(): string {
+        const socket = stream.session?.socket;
+        return socket ? `${socket.remoteAddress}:${socket.remotePort}` : "unknown";
+      },
+      ...(commonName === undefined ? {} : { commonName }),
     };
-    if (timeout !== undefined) {
-      this.timer = setTimeout(() => this.fail(new StatusError(GrpcStatus.DEADLINE_EXCEEDED, "context deadline exceeded")), timeout);
+    // (A timer beyond 2^31-1 ms would fire at once: such a deadline is never reached anyway.)
+    if (timeout !== undefined && timeout <= MAX_TIMER_MS) {
+      this.timer = setTimeout(() => this.abort(new StatusError(GrpcStatus.DEADLINE_EXCEEDED, "context deadline exceeded")), timeout);
     }
   }
 
+  /** signal is the call's AbortSignal, made on first use; aborted when the call ends. */
+  signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.finished) this.controller.abort(this.endReason());
+    }
+    return this.controller.signal;
+  }
+
+  /** abort ends the call early with `reason` (a status): client cancel, deadline, server stop. */
+  abort(reason: unknown): void {
+    if (this.finished) return;
+    this.abortReason = reason;
+    this.fail(reason);
+  }
+
+  /** endReason is what the signal carries once the call ended: a shared reason for an OK finish. */
+  private endReason(): unknown {
+    return this.abortReason ?? (this.endCode === GrpcStatus.OK ? CALL_FINISHED : new StatusError(this.endCode, this.endMessage));
+  }
+
   start(): void {
-    this.active.add(this.controller);
-    this.controller.signal.addEventListener("abort", () => this.fail(this.controller.signal.reason), { once: true });
+    this.active.add(this);
     this.stream.on("data", (chunk: Buffer) => this.onData(chunk));
     this.stream.on("end", () => this.onEnd());
     this.stream.on("close", () => {
       // The client reset the stream or the connection went away.
-      if (!this.finished) this.controller.abort(new StatusError(GrpcStatus.CANCELLED, "context canceled"));
+      if (!this.finished) this.abort(new StatusError(GrpcStatus.CANCELLED, "context canceled"));
       this.cleanup();
     });
     this.stream.on("error", () => undefined); // surfaced through "close"
@@ -202,62 +280,59 @@ class Call {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.finished) return;
-    let messages;
-    try {
-      messages = this.framer.push(chunk);
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
+    // A unary call is served from its first message: grpc-go never reads what follows it.
+    if (this.finished || this.unaryStarted) return;
+    const messages = this.framer.push(chunk);
     for (const framed of messages) {
       let request: unknown;
       try {
-        let bytes = framed.bytes;
-        if (framed.compressed) {
-          if (!this.gzip) throw new StatusError(GrpcStatus.INTERNAL, "grpc: compressed flag set with identity or empty encoding");
-          bytes = gunzipSync(bytes, { maxOutputLength: this.options.maxReceiveMessageSize });
+        if (framed.flag !== 0) {
+          throw new StatusError(
+            GrpcStatus.INTERNAL,
+            framed.flag === 1 ? "grpc: compressed flag set with identity or empty encoding" : `grpc: received unexpected payload format ${framed.flag}`,
+          );
         }
-        request = this.route.method.requestDeserialize(bytes);
+        request = this.route.method.requestDeserialize(framed.bytes);
       } catch (error) {
-        if (error instanceof StatusError) this.fail(error);
-        else if (error instanceof ProtoDecodeError) this.fail(new StatusError(GrpcStatus.INTERNAL, `grpc: error unmarshalling request: ${error.message}`));
-        else if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-          this.fail(new StatusError(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message after decompression larger than max (${this.options.maxReceiveMessageSize})`));
-        } else this.fail(new StatusError(GrpcStatus.INTERNAL, `grpc: failed to decompress the received message: ${(error as Error).message}`));
+        if (!(error instanceof ProtoDecodeError)) this.fail(error);
+        else if (this.route.kind === "unary") this.fail(new StatusError(GrpcStatus.INTERNAL, `grpc: error unmarshalling request: ${error.message}`));
+        else this.fail(new StatusError(GrpcStatus.INTERNAL, `grpc: failed to unmarshal the received message ${error.message}`));
         return;
       }
       if (this.route.kind === "unary") {
-        this.unaryRequest = request;
-        this.unaryCount++;
-      } else this.deliver(request);
+        this.unaryStarted = true;
+        void this.runUnary(request);
+        return;
+      }
+      this.deliver(request, framed.bytes.length);
     }
+    if (this.framer.error) this.fail(this.framer.error);
   }
 
   private onEnd(): void {
-    if (this.finished) return;
-    if (this.framer.partial) {
-      this.fail(new StatusError(GrpcStatus.INTERNAL, "grpc: received incomplete message"));
+    this.requestsEnded = true;
+    if (this.finished || this.unaryStarted) return;
+    if (this.route.kind === "unary") {
+      // grpc-go's recvMsg: no message at all is io.EOF, a cut one io.ErrUnexpectedEOF; a
+      // unary call ends with either as Unknown.
+      this.fail(new StatusError(GrpcStatus.UNKNOWN, this.framer.partial ? "unexpected EOF" : "EOF"));
       return;
     }
-    this.requestsEnded = true;
-    if (this.route.kind === "unary") {
-      if (this.unaryCount !== 1) {
-        this.fail(new StatusError(GrpcStatus.INTERNAL, this.unaryCount === 0 ? "grpc: no request message for a unary call" : "grpc: too many request messages for a unary call"));
-        return;
-      }
-      void this.runUnary();
-    } else if (this.inboxWaiter) {
+    if (this.framer.partial) {
+      this.fail(new StatusError(GrpcStatus.INTERNAL, "unexpected EOF"));
+      return;
+    }
+    if (this.inboxWaiter) {
       const waiter = this.inboxWaiter;
       this.inboxWaiter = undefined;
       waiter({ done: true, value: undefined });
     }
   }
 
-  private async runUnary(): Promise<void> {
+  private async runUnary(request: unknown): Promise<void> {
     const route = this.route as Extract<Route, { kind: "unary" }>;
     try {
-      const response = await route.handler(this.unaryRequest, this.context);
+      const response = await route.handler(request, this.context);
       if (this.finished) return;
       this.sendMessage(response);
       this.finish(GrpcStatus.OK, "");
@@ -279,7 +354,7 @@ class Call {
 
   private streamCall(): StreamCall<unknown, unknown> {
     const next = (): Promise<IteratorResult<unknown>> => {
-      if (this.inbox.length > 0) return Promise.resolve({ done: false, value: this.inbox.shift() });
+      if (this.inbox.length > 0) return Promise.resolve({ done: false, value: this.take() });
       if (this.requestsEnded || this.finished) return Promise.resolve({ done: true, value: undefined });
       return new Promise((resolve) => (this.inboxWaiter = resolve));
     };
@@ -287,17 +362,64 @@ class Call {
     return {
       ...this.context,
       send: (response) => this.sendMessage(response),
-      drained: () => new Promise<void>((resolve) => (this.stream.writableNeedDrain ? this.stream.once("drain", resolve) : resolve())),
+      drained: () => this.drained(),
       [Symbol.asyncIterator]: () => iterator,
     };
   }
 
-  private deliver(request: unknown): void {
+  /**
+   * drained resolves once the stream's write buffer has room again, or the call ended (a
+   * client that stopped reading and went away must not leave its handler waiting forever).
+   */
+  private drained(): Promise<void> {
+    if (this.finished || this.stream.destroyed || !this.stream.writableNeedDrain) return Promise.resolve();
+    return (this.drainWait ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.drainWait = undefined;
+        this.stream.off("drain", done);
+        this.stream.off("close", done);
+        this.drainRelease = undefined;
+        resolve();
+      };
+      this.stream.on("drain", done);
+      this.stream.on("close", done);
+      this.drainRelease = done;
+    }));
+  }
+
+  /** Releases a handler waiting in `drained()` (the call ended). */
+  private drainRelease: (() => void) | undefined;
+
+  /**
+   * deliver hands a streaming request to the handler, or queues it; a queue beyond one
+   * maximal message (or 64 requests) pauses the stream, so HTTP/2 flow control stops a client
+   * that sends faster than its handler takes.
+   */
+  private deliver(request: unknown, size: number): void {
     if (this.inboxWaiter) {
       const waiter = this.inboxWaiter;
       this.inboxWaiter = undefined;
       waiter({ done: false, value: request });
-    } else this.inbox.push(request);
+      return;
+    }
+    this.inbox.push(request);
+    this.inboxSizes.push(size);
+    this.inboxBytes += size;
+    if (!this.paused && (this.inboxBytes > this.options.maxReceiveMessageSize || this.inbox.length > INBOX_MAX_REQUESTS)) {
+      this.paused = true;
+      this.stream.pause();
+    }
+  }
+
+  /** take removes the oldest queued request, resuming a paused stream once the queue is short. */
+  private take(): unknown {
+    const request = this.inbox.shift();
+    this.inboxBytes -= this.inboxSizes.shift() ?? 0;
+    if (this.paused && this.inbox.length <= INBOX_MAX_REQUESTS / 2 && this.inboxBytes <= this.options.maxReceiveMessageSize / 2) {
+      this.paused = false;
+      this.stream.resume();
+    }
+    return request;
   }
 
   private respondHeaders(): void {
@@ -325,33 +447,45 @@ class Call {
   private finish(code: GrpcStatusCode, message: string): void {
     if (this.finished) return;
     this.finished = true;
+    this.endCode = code;
+    this.endMessage = message;
     this.options.observer?.handled(this.route.method, code);
     // A finished call's signal aborts so its handler's waits end; an OK finish (the common case)
     // shares one reason instead of building an Error with a stack per call.
-    if (!this.controller.signal.aborted) this.controller.abort(code === GrpcStatus.OK ? CALL_FINISHED : new StatusError(code, message));
+    if (this.controller !== undefined && !this.controller.signal.aborted) this.controller.abort(this.endReason());
     if (this.inboxWaiter) {
       const waiter = this.inboxWaiter;
       this.inboxWaiter = undefined;
       waiter({ done: true, value: undefined });
     }
     this.cleanup();
+    this.drainRelease?.();
     if (this.stream.destroyed || this.stream.closed) return;
     if (!this.responded) {
       respondStatus(this.stream, code, message);
+      // grpc-go resets a stream whose client is still sending once the status is out.
+      if (!this.requestsEnded) this.stream.once("finish", () => this.resetIfStillSending());
       return;
     }
     this.stream.once("wantTrailers", () => {
       const trailers: Record<string, string> = { "grpc-status": String(code) };
       if (message) trailers["grpc-message"] = encodeGrpcMessage(message);
       this.stream.sendTrailers(trailers);
+      // (Not in this callback: nghttp2 would send the reset before the trailers.)
+      if (!this.requestsEnded) setImmediate(() => this.resetIfStillSending());
     });
     this.stream.end();
+  }
+
+  /** resetIfStillSending ends, with RST_STREAM(NO_ERROR), a finished call the client has not half-closed. */
+  private resetIfStillSending(): void {
+    if (!this.requestsEnded && !this.stream.closed) this.stream.close(http2Constants.NGHTTP2_NO_ERROR);
   }
 
   private cleanup(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.active.delete(this.controller);
+    this.active.delete(this);
   }
 }
 
@@ -361,6 +495,15 @@ function respondStatus(stream: ServerHttp2Stream, code: GrpcStatusCode, message:
   const headers: Record<string, string | number> = { ":status": 200, "content-type": "application/grpc", "grpc-status": String(code) };
   if (message) headers["grpc-message"] = encodeGrpcMessage(message);
   stream.respond(headers, { endStream: true });
+}
+
+function ignore(): void {}
+
+/** isGrpcContentType is grpc-go's test: `application/grpc`, alone or followed by `+` or `;`. */
+function isGrpcContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined || !contentType.startsWith("application/grpc")) return false;
+  const next = contentType.charAt("application/grpc".length);
+  return next === "" || next === "+" || next === ";";
 }
 
 /** encodeGrpcMessage percent-encodes a status message as the gRPC spec requires. */

@@ -4,6 +4,10 @@
  * Each gRPC message is framed as `[u8 compressed flag][u32 BE length][message]`, and frames
  * straddle DATA chunks freely. The length is checked against the limit as soon as the
  * 5-byte prefix is in, so an oversized message is refused before its body is buffered.
+ *
+ * A frame that cannot be taken (too large) does not throw: the messages completed before it
+ * in the same chunk are still returned (grpc-go serves a unary call's first message whatever
+ * follows it), `error` is set and every later byte is ignored.
  */
 import { GrpcStatus } from "@etcd-ts/api";
 import { StatusError } from "./StatusError.js";
@@ -11,9 +15,9 @@ import { StatusError } from "./StatusError.js";
 /** FRAME_HEADER_SIZE is the size of the gRPC message prefix. */
 export const FRAME_HEADER_SIZE = 5;
 
-/** A framed message: its bytes and whether the sender compressed them. */
+/** A framed message: its bytes and its flag byte (0: uncompressed, 1: compressed, others invalid). */
 export interface FramedMessage {
-  readonly compressed: boolean;
+  readonly flag: number;
   readonly bytes: Uint8Array;
 }
 
@@ -23,22 +27,24 @@ export class MessageFramer {
   private headerFill = 0;
   private body: Uint8Array | undefined;
   private bodyFill = 0;
-  private compressed = false;
+  private flag = 0;
+  /** error is set once a frame was refused (ResourceExhausted); the framer takes nothing after it. */
+  error: StatusError | undefined;
 
   constructor(private readonly maxMessageSize: number) {}
 
-  /** push consumes a chunk and returns the messages it completed (throws StatusError if one is too big). */
+  /** push consumes a chunk and returns the messages it completed (see `error` for a refused frame). */
   push(chunk: Uint8Array): FramedMessage[] {
     const out: FramedMessage[] = [];
     let pos = 0;
-    while (pos < chunk.length) {
+    while (pos < chunk.length && this.error === undefined) {
       if (this.body === undefined) {
         // Fast path: a whole frame inside this chunk, no copy of the body.
         if (this.headerFill === 0 && chunk.length - pos >= FRAME_HEADER_SIZE) {
           const length = readLength(chunk, pos + 1);
-          this.check(length);
+          if (!this.check(length)) break;
           if (chunk.length - pos - FRAME_HEADER_SIZE >= length) {
-            out.push({ compressed: chunk[pos] === 1, bytes: chunk.subarray(pos + FRAME_HEADER_SIZE, pos + FRAME_HEADER_SIZE + length) });
+            out.push({ flag: chunk[pos]!, bytes: chunk.subarray(pos + FRAME_HEADER_SIZE, pos + FRAME_HEADER_SIZE + length) });
             pos += FRAME_HEADER_SIZE + length;
             continue;
           }
@@ -49,8 +55,8 @@ export class MessageFramer {
         pos += take;
         if (this.headerFill < FRAME_HEADER_SIZE) break;
         const length = readLength(this.header, 1);
-        this.check(length);
-        this.compressed = this.header[0] === 1;
+        if (!this.check(length)) break;
+        this.flag = this.header[0]!;
         this.body = new Uint8Array(length);
         this.bodyFill = 0;
       }
@@ -59,7 +65,7 @@ export class MessageFramer {
       this.bodyFill += take;
       pos += take;
       if (this.bodyFill === this.body.length) {
-        out.push({ compressed: this.compressed, bytes: this.body });
+        out.push({ flag: this.flag, bytes: this.body });
         this.body = undefined;
         this.headerFill = 0;
       }
@@ -72,10 +78,10 @@ export class MessageFramer {
     return this.headerFill > 0 || this.body !== undefined;
   }
 
-  private check(length: number): void {
-    if (length > this.maxMessageSize) {
-      throw new StatusError(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${length} vs. ${this.maxMessageSize})`);
-    }
+  private check(length: number): boolean {
+    if (length <= this.maxMessageSize) return true;
+    this.error = new StatusError(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${length} vs. ${this.maxMessageSize})`);
+    return false;
   }
 }
 

@@ -41,7 +41,14 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
   });
 
   grpc.addUnary(S.alarm, async (request, call) => {
-    const response = (await server.propose("alarm", request, await server.authInfo(call.metadata))) as pb.AlarmResponse;
+    // etcd 3.4's Alarm hands the token check's error back unconverted, like `admin` below.
+    let authInfo;
+    try {
+      authInfo = await server.authInfo(call.metadata);
+    } catch (error) {
+      throw rawAuthError(error);
+    }
+    const response = (await server.propose("alarm", request, authInfo)) as pb.AlarmResponse;
     // etcd 3.4's Alarm response carries no header.
     return { ...response, header: undefined };
   });
@@ -55,8 +62,7 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
     try {
       server.auth.isAdminPermitted(await server.authInfo(metadata));
     } catch (error) {
-      if (!isEtcdError(error)) throw error;
-      throw new StatusError(GrpcStatus.UNKNOWN, error.message.replace(/^etcdserver: /, "auth: "));
+      throw rawAuthError(error);
     }
   };
 
@@ -131,4 +137,9 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
       await rm(dir, { recursive: true, force: true });
     }
   });
+}
+
+/** rawAuthError is an auth failure as etcd 3.4 returns it unconverted: code Unknown, the auth package's "auth: ..." text. */
+function rawAuthError(error: unknown): unknown {
+  return isEtcdError(error) ? new StatusError(GrpcStatus.UNKNOWN, error.message.replace(/^etcdserver: /, "auth: ")) : error;
 }

@@ -2,11 +2,18 @@
  * The Watch service: one bidi stream carries many watchers. Create and cancel requests are
  * answered in order; events flow from the watchable store as they are applied; a watcher
  * whose start revision was compacted is cancelled with the compact revision, as etcd does.
+ *
+ * A client that stops reading holds nothing unbounded here: events wait in the watchable
+ * store's bounded buffer (its watchers become victims, retried later, as in etcd) while the
+ * pump waits for the transport to drain, and the request loop waits too before it takes the
+ * next request, so the transport pauses the client's sending (etcd's recvLoop blocks on its
+ * full control channel the same way).
  */
-import { etcdserverpb as pb, type mvccpb, type PartialMessage } from "@etcd-ts/api";
+import { etcdserverpb as pb, GrpcStatus, type mvccpb, type PartialMessage } from "@etcd-ts/api";
 import type { WatchFilter } from "@etcd-ts/mvcc";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
+import { toGrpcStatus } from "../grpc/StatusError.js";
 
 /** registerWatch adds the Watch service of `server` to a gRPC server. */
 export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
@@ -42,6 +49,10 @@ export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
         if (!ok) await call.drained();
       }
     })();
+    // A control response the transport could not take: read no more requests until it drains.
+    const reply = async (response: PartialMessage<pb.WatchResponse>): Promise<void> => {
+      if (!call.send(response)) await call.drained();
+    };
     try {
       for await (const request of call) {
         const union = request.requestUnion;
@@ -52,7 +63,7 @@ export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
               server.auth.isRangePermitted(await server.authInfo(call.metadata), create.key, create.rangeEnd);
             } catch (error) {
               // etcd refuses the watcher on the stream, not the stream itself.
-              call.send({ header: header(), watchId: -1, created: true, canceled: true, cancelReason: (error as Error).message });
+              await reply({ header: header(), watchId: -1, created: true, canceled: true, cancelReason: permissionCancelReason(error) });
               continue;
             }
           }
@@ -67,20 +78,20 @@ export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
             );
           } catch (error) {
             // etcd 3.4: a client-chosen watch ID already in use cancels that create only.
-            call.send({ header: header(), watchId: create.watchId, created: true, canceled: true, cancelReason: (error as Error).message });
+            await reply({ header: header(), watchId: create.watchId, created: true, canceled: true, cancelReason: (error as Error).message });
             continue;
           }
           if (create.progressNotify) progressWatchers.add(watchId);
           if (create.fragment) fragmenting.add(watchId);
-          call.send({ header: header(), watchId, created: true });
+          await reply({ header: header(), watchId, created: true });
         } else if (union?.$case === "cancelRequest") {
           const watchId = union.cancelRequest.watchId;
           progressWatchers.delete(watchId);
           fragmenting.delete(watchId);
-          if (stream.cancel(watchId)) call.send({ header: header(), watchId, canceled: true });
+          if (stream.cancel(watchId)) await reply({ header: header(), watchId, canceled: true });
         } else if (union?.$case === "progressRequest") {
           // etcd 3.4 answers a progress request with the current revision on watch ID -1.
-          call.send({ header: header(), watchId: -1 });
+          await reply({ header: header(), watchId: -1 });
         }
       }
       // The client closed its sending side: etcd keeps the watchers until the stream goes away.
@@ -91,6 +102,27 @@ export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
       await pump.catch(() => undefined);
     }
   });
+}
+
+/** Go's names of the gRPC codes (codes.Code.String()), as a Go status error prints them. */
+const GO_CODE_NAMES = [
+  "OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound", "AlreadyExists", "PermissionDenied", "ResourceExhausted",
+  "FailedPrecondition", "Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated",
+];
+
+/**
+ * permissionCancelReason is etcd 3.4's cancel reason of a watcher refused by auth: the gRPC
+ * error as Go prints it ("rpc error: code = PermissionDenied desc = etcdserver: permission
+ * denied"); an invalid token, an old auth revision and a missing user keep their own error,
+ * anything else is a permission denial.
+ */
+export function permissionCancelReason(error: unknown): string {
+  let { code, message } = toGrpcStatus(error);
+  if (code !== GrpcStatus.UNAUTHENTICATED && code !== GrpcStatus.INVALID_ARGUMENT) {
+    code = GrpcStatus.PERMISSION_DENIED;
+    message = "etcdserver: permission denied";
+  }
+  return `rpc error: code = ${GO_CODE_NAMES[code] ?? "Unknown"} desc = ${message}`;
 }
 
 /**
