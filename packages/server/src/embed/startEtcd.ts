@@ -66,6 +66,9 @@ export async function startEtcd(options: EtcdConfigOptions = {}, events: EtcdEve
     observer: {
       started: (method) => server?.metrics.callStarted(method),
       handled: (method, code) => server?.metrics.callHandled(method, code),
+      clientRequest: (type, version) => server?.metrics.clientRequest(type, version),
+      received: (method) => server?.metrics.messageReceived(method),
+      sent: (method) => server?.metrics.messageSent(method),
     },
   });
   const listeners: ClientListener[] = [];

@@ -76,6 +76,11 @@ export interface GrpcServerOptions {
 export interface CallObserver {
   started(method: MethodDefinition<unknown, unknown>): void;
   handled(method: MethodDefinition<unknown, unknown>, code: GrpcStatusCode): void;
+  /** clientRequest: a call came in, unary or stream, from a client of this API version ("unknown" when unsaid). */
+  clientRequest?(type: "unary" | "stream", clientApiVersion: string): void;
+  /** received / sent: one message of a call came in / went out. */
+  received?(method: MethodDefinition<unknown, unknown>): void;
+  sent?(method: MethodDefinition<unknown, unknown>): void;
 }
 
 type Route =
@@ -90,6 +95,9 @@ const INBOX_MAX_REQUESTS = 64;
 
 /** The abort reason of a call that finished normally. */
 const CALL_FINISHED = new StatusError(GrpcStatus.CANCELLED, "call finished");
+
+/** The metadata key etcd's clients name their API version with (etcd's rpctypes). */
+const CLIENT_API_VERSION = "client-api-version";
 
 const RESERVED_HEADERS = new Set(["content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "content-length", "user-agent"]);
 
@@ -125,6 +133,7 @@ export class GrpcServer {
   async invokeUnary(path: string, request: unknown, call: CallContext): Promise<unknown> {
     const route = this.routes.get(path);
     if (!route || route.kind !== "unary") throw new StatusError(GrpcStatus.UNIMPLEMENTED, `unknown method ${path}`);
+    this.options.observer?.clientRequest?.("unary", call.metadata[CLIENT_API_VERSION] ?? "unknown");
     return route.handler(request, call);
   }
 
@@ -167,7 +176,12 @@ export class GrpcServer {
       respondStatus(stream, GrpcStatus.UNIMPLEMENTED, `grpc: Decompressor is not installed for grpc-encoding "${String(encoding)}"`);
       return;
     }
-    this.options.observer?.started(route.method);
+    const observer = this.options.observer;
+    if (observer) {
+      observer.started(route.method);
+      const version = headers[CLIENT_API_VERSION];
+      observer.clientRequest?.(route.kind === "unary" ? "unary" : "stream", typeof version === "string" ? version : "unknown");
+    }
     new Call(stream, headers, route, this.options, timeout, this.active).start();
   }
 
@@ -293,6 +307,7 @@ class Call {
           );
         }
         request = this.route.method.requestDeserialize(framed.bytes);
+        this.options.observer?.received?.(this.route.method);
       } catch (error) {
         if (!(error instanceof ProtoDecodeError)) this.fail(error);
         else if (this.route.kind === "unary") this.fail(new StatusError(GrpcStatus.INTERNAL, `grpc: error unmarshalling request: ${error.message}`));
@@ -436,6 +451,7 @@ class Call {
       throw new StatusError(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: trying to send message larger than max (${bytes.length} vs. ${limit})`);
     }
     this.respondHeaders();
+    this.options.observer?.sent?.(this.route.method);
     return this.stream.write(frameMessage(bytes));
   }
 

@@ -71,6 +71,9 @@ export class ServerMetrics {
   readonly leaseTtl = this.r.register(new Histogram("etcd_debugging_lease_ttl_total", "Bucketed histogram of lease TTLs.", exponentialBuckets(1, 2, 24)));
   readonly grpcStarted = this.r.register(new Counter("grpc_server_started_total", "Total number of RPCs started on the server.", true));
   readonly grpcHandled = this.r.register(new Counter("grpc_server_handled_total", "Total number of RPCs completed on the server, regardless of success or failure.", true));
+  readonly grpcReceived = this.r.register(new Counter("grpc_server_msg_received_total", "Total number of RPC stream messages received on the server.", true));
+  readonly grpcSent = this.r.register(new Counter("grpc_server_msg_sent_total", "Total number of gRPC stream messages sent by the server.", true));
+  readonly clientRequests = this.r.register(new Counter("etcd_server_client_requests_total", "The total number of client requests per client version.", true));
 
   private counter(name: string, help: string): Counter {
     return this.r.register(new Counter(name, help));
@@ -104,11 +107,35 @@ export class ServerMetrics {
   private readonly startedSeries = new Map<MethodDefinition<unknown, unknown>, CounterSeries>();
   private readonly handledSeries = new Map<MethodDefinition<unknown, unknown>, Map<GrpcStatusCode, CounterSeries>>();
 
+  private readonly receivedSeries = new Map<MethodDefinition<unknown, unknown>, CounterSeries>();
+  private readonly sentSeries = new Map<MethodDefinition<unknown, unknown>, CounterSeries>();
+  private readonly clientRequestSeries = new Map<string, CounterSeries>();
+
+  /** messageReceived / messageSent count one message of a call of `method`. */
+  messageReceived(method: MethodDefinition<unknown, unknown>): void {
+    ServerMetrics.methodSeries(this.receivedSeries, this.grpcReceived, method).inc();
+  }
+  messageSent(method: MethodDefinition<unknown, unknown>): void {
+    ServerMetrics.methodSeries(this.sentSeries, this.grpcSent, method).inc();
+  }
+
+  /** clientRequest counts a call by its type and the client's API version, as etcd's interceptors do. */
+  clientRequest(type: "unary" | "stream", clientApiVersion: string): void {
+    const key = `${type}\u0000${clientApiVersion}`;
+    let series = this.clientRequestSeries.get(key);
+    if (series === undefined) this.clientRequestSeries.set(key, (series = this.clientRequests.series({ type, client_api_version: clientApiVersion })));
+    series.inc();
+  }
+
+  private static methodSeries(cache: Map<MethodDefinition<unknown, unknown>, CounterSeries>, counter: Counter, method: MethodDefinition<unknown, unknown>): CounterSeries {
+    let series = cache.get(method);
+    if (series === undefined) cache.set(method, (series = counter.series(ServerMetrics.grpcLabels(method))));
+    return series;
+  }
+
   /** callStarted counts a started call. */
   callStarted(method: MethodDefinition<unknown, unknown>): void {
-    let series = this.startedSeries.get(method);
-    if (series === undefined) this.startedSeries.set(method, (series = this.grpcStarted.series(ServerMetrics.grpcLabels(method))));
-    series.inc();
+    ServerMetrics.methodSeries(this.startedSeries, this.grpcStarted, method).inc();
   }
 
   /** callHandled counts a finished call with its status code's name. */
