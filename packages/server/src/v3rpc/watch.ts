@@ -9,15 +9,17 @@
  * next request, so the transport pauses the client's sending (etcd's recvLoop blocks on its
  * full control channel the same way).
  */
-import { etcdserverpb as pb, GrpcStatus, type mvccpb, type PartialMessage } from "@etcd-ts/api";
+import { etcdserverpb as pb, GrpcStatus, mvccpb, ProtoWriter, type PartialMessage } from "@etcd-ts/api";
 import type { WatchFilter } from "@etcd-ts/mvcc";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
+import { EncodedResponse, withEncodedResponses } from "./internal/EncodedResponse.js";
 import { toGrpcStatus } from "../grpc/StatusError.js";
 
 /** registerWatch adds the Watch service of `server` to a gRPC server. */
 export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
-  grpc.addStream(pb.WatchService.watch, async (call) => {
+  // Event responses go out pre-encoded (see encodeEvents); control responses as objects.
+  grpc.addStream(withEncodedResponses(pb.WatchService.watch), async (call) => {
     const stream = server.watchable.newStream();
     const header = (): pb.ResponseHeader => server.header(server.watchable.revision);
     const progressWatchers = new Set<number>();
@@ -44,7 +46,8 @@ export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
           canceled: compacted,
         };
         let ok = true;
-        for (const part of fragmenting.has(response.watchId) ? fragments(whole, server.config.maxRequestBytes) : [whole]) ok = call.send(part);
+        if (fragmenting.has(response.watchId)) for (const part of fragments(whole, server.config.maxRequestBytes)) ok = call.send(part);
+        else ok = call.send(encodeEvents(whole) as unknown as PartialMessage<pb.WatchResponse>);
         if (compacted) stream.cancel(response.watchId);
         if (!ok) await call.drained();
       }
@@ -150,4 +153,27 @@ export function fragments(response: PartialMessage<pb.WatchResponse> & { events:
 
 function mvccpbEventSize(event: mvccpb.Event): number {
   return (event.kv?.key.length ?? 0) + (event.kv?.value.length ?? 0) + (event.prevKv?.key.length ?? 0) + (event.prevKv?.value.length ?? 0) + 64;
+}
+
+/** Each event's encoding, shared by every watcher that gets the same event object. */
+const encodedEvents = new WeakMap<mvccpb.Event, Uint8Array>();
+const bodyWriter = new ProtoWriter();
+/** WatchResponse.events is field 11, length-delimited. */
+const EVENTS_TAG = (11 << 3) | 2;
+
+/**
+ * encodeEvents encodes an event response once its events are encoded: a put watched by a
+ * thousand watchers is encoded once, not a thousand times (the watchable store hands them
+ * all the same event objects).
+ */
+function encodeEvents(response: PartialMessage<pb.WatchResponse> & { header: pb.ResponseHeader; events: mvccpb.Event[] }): EncodedResponse {
+  bodyWriter.pos = 0;
+  pb.WatchResponse.encodeTo({ ...response, header: undefined, events: [] }, bodyWriter);
+  for (const event of response.events) {
+    let bytes = encodedEvents.get(event);
+    if (bytes === undefined) encodedEvents.set(event, (bytes = mvccpb.Event.encode(event)));
+    bodyWriter.uint32(EVENTS_TAG);
+    bodyWriter.bytes(bytes);
+  }
+  return new EncodedResponse(response.header, bodyWriter.finishCopy());
 }
