@@ -312,13 +312,13 @@ export class EtcdServer implements ApplierHost {
       // fdatasync runs, once their records are written — so the store never gets ahead of the
       // WAL in a process crash — and their outcomes are released only once the sync is done:
       // nothing is acknowledged before it is durable.
-      let written!: () => void;
-      const saved = this.wal.save(ready.hardState, ready.entries, () => written());
-      if (late.length > 0) {
-        const writtenOrFailed = Promise.race([new Promise<void>((resolve) => (written = resolve)), saved]);
-        this.enqueueApply(late, { written: writtenOrFailed, durable: saved });
+      let onWritten: (() => void) | undefined;
+      const written = late.length > 0 ? new Promise<void>((resolve) => (onWritten = resolve)) : undefined;
+      const saved = this.wal.save(ready.hardState, ready.entries, onWritten);
+      if (written) {
+        this.enqueueApply(late, { written: Promise.race([written, saved]), durable: saved });
         late = [];
-      } else written = () => undefined;
+      }
       await saved;
       this.metrics.walFsync.observe((performance.now() - started) / 1000);
     } else if (ready.hardState) {

@@ -109,7 +109,7 @@ export class ServerMetrics {
 
   private readonly receivedSeries = new Map<MethodDefinition<unknown, unknown>, CounterSeries>();
   private readonly sentSeries = new Map<MethodDefinition<unknown, unknown>, CounterSeries>();
-  private readonly clientRequestSeries = new Map<string, CounterSeries>();
+  private readonly clientRequestSeries = { unary: new Map<string, CounterSeries>(), stream: new Map<string, CounterSeries>() };
 
   /** messageReceived / messageSent count one message of a call of `method`. */
   messageReceived(method: MethodDefinition<unknown, unknown>): void {
@@ -121,9 +121,9 @@ export class ServerMetrics {
 
   /** clientRequest counts a call by its type and the client's API version, as etcd's interceptors do. */
   clientRequest(type: "unary" | "stream", clientApiVersion: string): void {
-    const key = `${type}\u0000${clientApiVersion}`;
-    let series = this.clientRequestSeries.get(key);
-    if (series === undefined) this.clientRequestSeries.set(key, (series = this.clientRequests.series({ type, client_api_version: clientApiVersion })));
+    const byVersion = this.clientRequestSeries[type];
+    let series = byVersion.get(clientApiVersion);
+    if (series === undefined) byVersion.set(clientApiVersion, (series = this.clientRequests.series({ type, client_api_version: clientApiVersion })));
     series.inc();
   }
 

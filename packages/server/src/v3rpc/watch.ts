@@ -168,7 +168,7 @@ const EVENTS_TAG = (11 << 3) | 2;
  */
 function encodeEvents(response: PartialMessage<pb.WatchResponse> & { header: pb.ResponseHeader; events: mvccpb.Event[] }): EncodedResponse {
   bodyWriter.pos = 0;
-  pb.WatchResponse.encodeTo({ ...response, header: undefined, events: [] }, bodyWriter);
+  pb.WatchResponse.encodeTo({ watchId: response.watchId, compactRevision: response.compactRevision, canceled: response.canceled }, bodyWriter);
   for (const event of response.events) {
     let bytes = encodedEvents.get(event);
     if (bytes === undefined) encodedEvents.set(event, (bytes = mvccpb.Event.encode(event)));
