@@ -5,7 +5,8 @@
  *
  * It imports nothing of ours, so every package's tests may use it (devDependencies only).
  */
-export { freePort, startRealEtcd } from "./realEtcd.js";
+export { freePort, listensOn } from "./ports.js";
+export { startRealEtcd } from "./realEtcd.js";
 export type { RealEtcd, RealEtcdTls } from "./realEtcd.js";
 export { makeTlsFixtures, opensslAvailable, readPem } from "./tlsFixtures.js";
 export type { CertPair, TlsFixtures } from "./tlsFixtures.js";

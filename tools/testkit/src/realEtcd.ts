@@ -2,16 +2,16 @@
  * Starts the real etcd 3.4 (Debian's `etcd` binary) as a single member on 127.0.0.1 for
  * integration tests, in a temporary data dir removed on stop.
  *
- * Ports are picked at random below 32768 (above it the kernel hands out ephemeral ports) and
- * probed before use; a start that still loses a port race is retried on new ports.
+ * Ports come from `freePort` (reserved across the test processes); a start that still loses
+ * its port to a process outside the reservations is retried on new ports.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { get as httpsGet } from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, listensOn } from "./ports.js";
 
 /** RealEtcd is a running etcd process. */
 export interface RealEtcd {
@@ -25,22 +25,8 @@ export interface RealEtcd {
 
 const ETCD_BINARY = process.env["ETCD_BINARY"] ?? "etcd";
 
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-/** freePort returns a port in [20000, 32000) that is free right now. */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if (await portIsFree(port)) return port;
-  }
-  throw new Error("no free port found in [20000, 32000)");
-}
+/** PortTakenError: the member could not have the port it was given. */
+class PortTakenError extends Error {}
 
 /** RealEtcdTls serves the client URL over TLS: the files of etcd's flags, and what the health probe presents. */
 export interface RealEtcdTls {
@@ -65,15 +51,20 @@ function httpsHealth(url: string, tls: RealEtcdTls): Promise<string> {
   });
 }
 
-async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => string, tls?: RealEtcdTls): Promise<void> {
+async function waitHealthy(clientUrl: string, clientPort: number, child: ChildProcess, log: () => string, tls?: RealEtcdTls): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`etcd exited with ${child.exitCode}:\n${log()}`);
     try {
       const text = tls ? await httpsHealth(`${clientUrl}/health`, tls) : await (await fetch(`${clientUrl}/health`)).text();
       const body = JSON.parse(text) as { health?: string };
-      if (body.health === "true") return;
-    } catch {
+      if (body.health === "true") {
+        // Healthy, but is it ours? Another process on the port would answer just the same.
+        if (!listensOn(child.pid!, clientPort)) throw new PortTakenError(`127.0.0.1:${clientPort} is served by another process:\n${log()}`);
+        return;
+      }
+    } catch (error) {
+      if (error instanceof PortTakenError) throw error;
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -126,12 +117,12 @@ export async function startRealEtcd(extraFlags: readonly string[] = [], binary: 
       await rm(dataDir, { recursive: true, force: true });
     };
     try {
-      await waitHealthy(clientUrl, child, () => stderr, tls);
+      await waitHealthy(clientUrl, clientPort, child, () => stderr, tls);
       return { clientAddress: `127.0.0.1:${clientPort}`, clientUrl, dataDir, stop };
     } catch (error) {
       lastError = error;
       await stop();
-      if (child.exitCode === null || !/address already in use/.test(stderr)) break;
+      if (!(error instanceof PortTakenError) && !/address already in use/.test(stderr)) break;
     }
   }
   throw lastError;

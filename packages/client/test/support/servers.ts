@@ -16,7 +16,7 @@ import { request as httpsRequest } from "node:https";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "@etcd-ts/testkit";
+import { freePort, listensOn } from "@etcd-ts/testkit";
 
 /** TestMember is one member process. */
 export interface TestMember {
@@ -76,14 +76,25 @@ async function getJson(url: string, tls: ServerTls | undefined): Promise<unknown
   });
 }
 
-async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => string, quorum: boolean, tls: ServerTls | undefined): Promise<void> {
+/** PortTakenError: a member could not have the port it was given (retried on new ports). */
+class PortTakenError extends Error {}
+
+async function waitHealthy(clientUrl: string, clientPort: number, child: ChildProcess, log: () => string, quorum: boolean, tls: ServerTls | undefined): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`etcd exited (${child.exitCode ?? child.signalCode}):\n${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const text = log();
+      throw new (/address already in use/.test(text) ? PortTakenError : Error)(`etcd exited (${child.exitCode ?? child.signalCode}):\n${text}`);
+    }
     try {
       const body = (await getJson(`${clientUrl}/${quorum ? "health" : "version"}`, tls)) as { health?: string; etcdserver?: string };
-      if (quorum ? body.health === "true" : body.etcdserver !== undefined) return;
-    } catch {
+      if (quorum ? body.health === "true" : body.etcdserver !== undefined) {
+        // Answered, but by our process? Another one on the port would answer just the same.
+        if (!listensOn(child.pid!, clientPort)) throw new PortTakenError(`${clientUrl} is served by another process:\n${log()}`);
+        return;
+      }
+    } catch (error) {
+      if (error instanceof PortTakenError) throw error;
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -98,6 +109,16 @@ async function waitHealthy(clientUrl: string, child: ChildProcess, log: () => st
 export async function startCluster(size = 1, extraFlags: readonly string[] = [], tls?: ServerTls): Promise<TestCluster> {
   if (KIND !== "real" && KIND !== "ours") throw new Error(`ETCD_TEST_SERVER=${KIND}: expected "real" or "ours"`);
   if (KIND === "ours" && size > 1) throw new Error("ETCD_TEST_SERVER=ours: etcd-ts serves single members only (no peer transport yet)");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(size, extraFlags, tls);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === 3) throw error;
+    }
+  }
+}
+
+async function startClusterOnce(size: number, extraFlags: readonly string[], tls: ServerTls | undefined): Promise<TestCluster> {
   const root = await mkdtemp(join(tmpdir(), "client-test-etcd-"));
   const specs: { name: string; clientPort: number; peerPort: number; dataDir: string }[] = [];
   for (let i = 0; i < size; i++) {
@@ -142,7 +163,7 @@ export async function startCluster(size = 1, extraFlags: readonly string[] = [],
         });
         const c = child;
         // A lone member of a bigger cluster is never "healthy" before its peers start.
-        await waitHealthy(clientUrl, c, () => stderr, size === 1 || !member.firstStart, tls);
+        await waitHealthy(clientUrl, spec.clientPort, c, () => stderr, size === 1 || !member.firstStart, tls);
         member.firstStart = false;
       },
       pause(): void {
