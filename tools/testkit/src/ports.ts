@@ -18,7 +18,8 @@ import { join } from "node:path";
 /** Ports are picked in [LOW, HIGH): below 32768, where the kernel hands out ephemeral ports. */
 const LOW = 20000;
 const HIGH = 32000;
-const LOCK_DIR = join(tmpdir(), "etcd-ts-ports");
+/** One directory per user: another user's would not be writable. */
+const LOCK_DIR = join(tmpdir(), `etcd-ts-ports-${process.getuid?.() ?? "user"}`);
 
 /** reserved: the ports this process holds; never handed out twice (a member's client and peer port). */
 const reserved = new Set<number>();

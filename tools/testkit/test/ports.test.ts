@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { freePort, listensOn } from "../src/index.js";
 
 const FIXTURE = join(import.meta.dirname, "fixtures", "take-ports.ts");
-const lockFile = (port: number): string => join(tmpdir(), "etcd-ts-ports", String(port));
+const lockFile = (port: number): string => join(tmpdir(), `etcd-ts-ports-${process.getuid?.() ?? "user"}`, String(port));
 
 /** holder runs a process that reserves `count` ports and keeps them until `release`. */
 async function holder(count: number): Promise<{ ports: number[]; release: () => Promise<void> }> {
