@@ -69,8 +69,6 @@ export interface DaemonSettings {
   readonly forceNewCluster: boolean;
   readonly unsafeNoFsync: boolean;
   readonly enableGrpcGateway: boolean;
-  /** clientCertAllowedHostname (`--client-cert-allowed-hostname`): accepted, not enforced yet. */
-  readonly clientCertAllowedHostname: string;
   readonly peerTls: TlsSettings;
   /** cipherSuites (`--cipher-suites`): the client side's are in `clientTls.cipherSuites` too. */
   readonly cipherSuites: readonly string[];
@@ -254,6 +252,7 @@ export function buildDaemonConfig(settings: Settings, options: BuildOptions = {}
     autoTls: bool("auto-tls"),
     cipherSuites,
     crlFile: str("client-crl-file"),
+    allowedHostname: str("client-cert-allowed-hostname"),
   };
   const certsGiven = clientTls.certFile !== "" || clientTls.keyFile !== "";
   if (clientTls.autoTls && certsGiven) notes.push({ level: "warn", pkg: "embed", text: "ignoring client auto TLS since certs given" });
@@ -318,7 +317,6 @@ export function buildDaemonConfig(settings: Settings, options: BuildOptions = {}
     forceNewCluster: bool("force-new-cluster"),
     unsafeNoFsync: bool("unsafe-no-fsync"),
     enableGrpcGateway: bool("enable-grpc-gateway"),
-    clientCertAllowedHostname: str("client-cert-allowed-hostname"),
     peerTls,
     cipherSuites,
     cors: list("cors"),

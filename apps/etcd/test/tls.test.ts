@@ -35,12 +35,12 @@ const configOf = (argv: string[], env: Record<string, string> = {}, files: Recor
 describe("client TLS settings", () => {
   it("come from etcd's flags", () => {
     const c = configOf(["--cert-file", "/s.pem", "--key-file=/s-key.pem", "--trusted-ca-file", "/ca.pem", "--client-cert-auth", "--client-crl-file", "/crl.pem",
-      "--cipher-suites", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]);
+      "--cipher-suites", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "--client-cert-allowed-hostname", "a.example.com"]);
     assert.deepEqual(c.clientTls, {
       certFile: "/s.pem", keyFile: "/s-key.pem", trustedCaFile: "/ca.pem", clientCertAuth: true, autoTls: false,
-      cipherSuites: ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"], crlFile: "/crl.pem",
+      cipherSuites: ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"], crlFile: "/crl.pem", allowedHostname: "a.example.com",
     });
-    assert.deepEqual(configOf([]).clientTls, { certFile: "", keyFile: "", trustedCaFile: "", clientCertAuth: false, autoTls: false, cipherSuites: [], crlFile: "" });
+    assert.deepEqual(configOf([]).clientTls, { certFile: "", keyFile: "", trustedCaFile: "", clientCertAuth: false, autoTls: false, cipherSuites: [], crlFile: "", allowedHostname: "" });
   });
 
   it("come from ETCD_* variables and the config file's client-transport-security", () => {
@@ -50,7 +50,7 @@ describe("client TLS settings", () => {
     assert.deepEqual(fromEnv.clientTls.cipherSuites, ["TLS_AES_128_GCM_SHA256"]);
     const yaml = ["client-transport-security:", "  cert-file: /f.pem", "  key-file: /f-key.pem", "  trusted-ca-file: /fca.pem", "  client-cert-auth: true", "  auto-tls: false", "cipher-suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]"].join("\n");
     const fromFile = configOf(["--config-file", "/etcd.yml"], {}, { "/etcd.yml": yaml });
-    assert.deepEqual(fromFile.clientTls, { certFile: "/f.pem", keyFile: "/f-key.pem", trustedCaFile: "/fca.pem", clientCertAuth: true, autoTls: false, cipherSuites: ["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"], crlFile: "" });
+    assert.deepEqual(fromFile.clientTls, { certFile: "/f.pem", keyFile: "/f-key.pem", trustedCaFile: "/fca.pem", clientCertAuth: true, autoTls: false, cipherSuites: ["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"], crlFile: "", allowedHostname: "" });
   });
 
   it("keep --cipher-suites as etcd splits it (no trimming, an empty flag is one empty name)", () => {

@@ -15,8 +15,32 @@ import { GO_CIPHER_SUITES, ensureSelfCert, opensslCiphers, selfSignedCert } from
 import { integer, oid, readTlv, time } from "../src/tls/der.js";
 import { normalizeSerial, revokedSerials } from "../src/tls/crl.js";
 import { ipBytes } from "../src/tls/selfCert.js";
+import { allowedHostnameRejection, certificateAllowsHost } from "../src/tls/allowedHostname.js";
+import type { PeerCertificate } from "node:tls";
 
 const hasOpenssl = opensslAvailable();
+
+describe("--client-cert-allowed-hostname's match (Go's VerifyHostname)", () => {
+  const cert = (subjectaltname: string | undefined, CN = "someone"): PeerCertificate => ({ subjectaltname, subject: { CN } }) as unknown as PeerCertificate;
+  it("matches DNS SANs case-insensitively, a trailing dot ignored, `*` for one left-most label only", () => {
+    const c = cert("DNS:Node1.Example.com, DNS:*.svc.example.com");
+    for (const host of ["node1.example.com", "NODE1.example.com.", "a.svc.example.com"]) assert.ok(certificateAllowsHost(c, host), host);
+    for (const host of ["example.com", "x.node1.example.com", "a.b.svc.example.com", "svc.example.com", ""]) assert.ok(!certificateAllowsHost(c, host), host);
+  });
+  it("matches IP addresses against IP SANs only, IPv6 in any spelling", () => {
+    const c = cert("DNS:127.0.0.1, IP Address:10.0.0.1, IP Address:0:0:0:0:0:0:0:1");
+    assert.ok(certificateAllowsHost(c, "10.0.0.1"));
+    assert.ok(certificateAllowsHost(c, "::1"));
+    assert.ok(certificateAllowsHost(c, "[::1]"));
+    assert.ok(!certificateAllowsHost(c, "127.0.0.1"), "a DNS SAN spelling an address is not an IP SAN");
+  });
+  it("never takes the Common Name for a missing SAN, and refuses a connection without a certificate", () => {
+    assert.ok(!certificateAllowsHost(cert(undefined, "localhost"), "localhost"));
+    assert.equal(allowedHostnameRejection(cert(undefined, "localhost"), "localhost"), "client certificate authentication failed");
+    assert.equal(allowedHostnameRejection(undefined, "localhost"), "client certificate authentication failed");
+    assert.equal(allowedHostnameRejection(cert("DNS:localhost"), "localhost"), undefined);
+  });
+});
 
 describe("DER writer", () => {
   it("encodes INTEGERs minimally and positive, OIDs in base 128, X.509 times by year", () => {

@@ -11,7 +11,7 @@ import { connect as tlsConnect } from "node:tls";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { etcdserverpb as pb } from "@etcd-ts/api";
-import { makeTlsFixtures, opensslAvailable, type TlsFixtures } from "@etcd-ts/testkit";
+import { makeTlsFixtures, opensslAvailable, startRealEtcd, type CertPair, type TlsFixtures } from "@etcd-ts/testkit";
 import { startEtcd, type ClientTlsConfig, type Etcd } from "../src/index.js";
 import { etcdctl } from "./support/etcdctl.js";
 import { handshake, https, refused, tlsFlags } from "./support/tlsClient.js";
@@ -196,6 +196,60 @@ describe("mutual TLS (--client-cert-auth, --trusted-ca-file, --client-crl-file)"
     await until("eve's certificate to be refused", async () => refused(await handshake(portOf(url), { ca: fixtures.ca, client: eve })));
     assert.ok(!refused(await handshake(portOf(url), { ca: fixtures.ca, client: fixtures.client("root") })), "others still served");
   });
+});
+
+describe("--client-cert-allowed-hostname, side by side with etcd 3.4", { skip, timeout: 180_000 }, () => {
+  // Each certificate is tried with etcdctl against the real etcd and ours, started with the
+  // same flags. The expectations are what etcd 3.4.23 was first seen to do by hand (etcdctl
+  // put with each certificate); the test holds both servers to them, so etcd stays the oracle.
+  // Go checks the SANs only: a Common Name that equals the host name is not enough.
+  interface Case {
+    readonly title: string;
+    readonly cert: () => CertPair | undefined;
+    readonly accepted: Readonly<Record<string, boolean>>;
+  }
+  const wildcard = (): CertPair => fixtures.client("wild", "DNS:*.example.com");
+  const cases: readonly Case[] = [
+    { title: "SAN DNS:localhost, IP:127.0.0.1", cert: () => fixtures.server, accepted: { localhost: true, "a.example.com": false, "127.0.0.1": true } },
+    { title: "no SAN, CN alice", cert: () => fixtures.client("alice"), accepted: { localhost: false, "a.example.com": false, "127.0.0.1": false } },
+    { title: "no SAN, CN localhost", cert: () => fixtures.client("localhost"), accepted: { localhost: false, "a.example.com": false, "127.0.0.1": false } },
+    { title: "SAN DNS:*.example.com", cert: wildcard, accepted: { localhost: false, "a.example.com": true, "127.0.0.1": false } },
+    { title: "no certificate", cert: () => undefined, accepted: { localhost: false, "a.example.com": false, "127.0.0.1": false } },
+  ];
+
+  for (const host of ["localhost", "a.example.com", "127.0.0.1"]) {
+    it(`--client-cert-allowed-hostname ${host}`, async () => {
+      // The real etcd's health probe needs a certificate the check lets through.
+      const probe = host === "a.example.com" ? wildcard() : fixtures.server;
+      const real = await startRealEtcd(["--client-cert-allowed-hostname", host], undefined, {
+        ca: fixtures.ca, cert: fixtures.server.cert, key: fixtures.server.key, clientCertAuth: true, client: probe,
+      });
+      const rejections: string[] = [];
+      const ours = await startEtcd({
+        listenClientUrls: ["https://127.0.0.1:0"],
+        advertiseClientUrls: ["https://127.0.0.1:0"],
+        clientTls: { certFile: fixtures.server.cert, keyFile: fixtures.server.key, trustedCaFile: fixtures.ca, clientCertAuth: true, allowedHostname: host },
+      }, { onTlsReject: (remote, reason) => rejections.push(`${remote} ${reason}`) });
+      try {
+        const put = (endpoint: string, cert: CertPair | undefined) =>
+          etcdctl(endpoint, ["--dial-timeout", "1s", "--command-timeout", "2s", ...tlsFlags(fixtures.ca, cert), "put", "allowed", host]);
+        const outcomes = await Promise.all(
+          cases.map(async (c) => {
+            const [onReal, onOurs] = await Promise.all([put(hostPort(real.clientUrl), c.cert()), put(hostPort(ours.clientUrls[0]!), c.cert())]);
+            return { title: c.title, expected: c.accepted[host], real: onReal.code === 0, ours: onOurs.code === 0 };
+          }),
+        );
+        for (const o of outcomes) {
+          assert.equal(o.real, o.expected, `etcd 3.4, ${o.title}: ${JSON.stringify(outcomes)}`);
+          assert.equal(o.ours, o.expected, `etcd-ts, ${o.title}: ${JSON.stringify(outcomes)}`);
+        }
+        assert.ok(rejections.some((line) => line.endsWith(" client certificate authentication failed")), rejections.join("\n"));
+      } finally {
+        await ours.close();
+        await real.stop();
+      }
+    });
+  }
 });
 
 describe("certificate rotation", { skip, timeout: 120_000 }, () => {

@@ -24,8 +24,11 @@ export interface TlsFixtures {
   readonly ca: string;
   /** server: CN "etcd-ts server", SAN IP 127.0.0.1 and DNS localhost. */
   readonly server: CertPair;
-  /** client issues a client certificate with this Common Name (cached per name). */
-  client(commonName: string): CertPair;
+  /**
+   * client issues a client certificate with this Common Name and, if given, a subjectAltName
+   * in openssl's syntax (`DNS:*.example.com,IP:127.0.0.1`); cached per name and SAN.
+   */
+  client(commonName: string, subjectAltName?: string): CertPair;
   /** serverCert issues another server certificate (rotation), files named after `name`. */
   serverCert(name: string, commonName?: string): CertPair;
   /** crl writes a CRL revoking these certificates (paths), signed by the CA; returns its path. */
@@ -69,11 +72,14 @@ export function makeTlsFixtures(): TlsFixtures {
     dir,
     ca: join(dir, "ca.pem"),
     server: serverCert("server"),
-    client(commonName) {
-      let pair = clients.get(commonName);
+    client(commonName, subjectAltName) {
+      const key = subjectAltName === undefined ? commonName : `${commonName} ${subjectAltName}`;
+      let pair = clients.get(key);
       if (!pair) {
-        pair = issue(`client-${commonName}`, `/CN=${commonName}`, "extendedKeyUsage=clientAuth\n");
-        clients.set(commonName, pair);
+        const name = subjectAltName === undefined ? `client-${commonName}` : `client-${commonName}-san${clients.size}`;
+        const extensions = `${subjectAltName === undefined ? "" : `subjectAltName=${subjectAltName}\n`}extendedKeyUsage=clientAuth\n`;
+        pair = issue(name, `/CN=${commonName}`, extensions);
+        clients.set(key, pair);
       }
       return pair;
     },

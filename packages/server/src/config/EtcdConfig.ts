@@ -76,6 +76,11 @@ export interface ClientTlsConfig {
   readonly cipherSuites: readonly string[];
   /** crlFile (`--client-crl-file`): client certificates whose serial it revokes are refused. */
   readonly crlFile: string;
+  /**
+   * allowedHostname (`--client-cert-allowed-hostname`): when client certificates are asked for
+   * (a trusted CA is set), only certificates valid for this host name are accepted.
+   */
+  readonly allowedHostname: string;
 }
 
 /** EtcdConfigOptions are what `defaultConfig` and `startEtcd` take: any field, TLS fields one by one. */
@@ -90,6 +95,7 @@ export const DEFAULT_CLIENT_TLS: ClientTlsConfig = {
   autoTls: false,
   cipherSuites: [],
   crlFile: "",
+  allowedHostname: "",
 };
 
 /** DEFAULT_QUOTA_BYTES is etcd's default backend quota: 2 GiB. */

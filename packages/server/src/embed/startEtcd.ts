@@ -144,7 +144,7 @@ async function clientTlsOf(config: EtcdConfig): Promise<ClientTlsConfig> {
   if (!tls.autoTls || tls.certFile !== "" || tls.keyFile !== "") return tls;
   const hosts = config.listenClientUrls.map((url) => new URL(url).hostname.replace(/^\[|\]$/g, ""));
   const files = await ensureSelfCert(join(config.dataDir, "fixtures", "client"), hosts);
-  return { ...files, trustedCaFile: "", clientCertAuth: false, autoTls: true, cipherSuites: tls.cipherSuites, crlFile: "" };
+  return { ...files, trustedCaFile: "", clientCertAuth: false, autoTls: true, cipherSuites: tls.cipherSuites, crlFile: "", allowedHostname: "" };
 }
 
 /** serverTlsFor loads the certificates when a listen URL is https (and refuses other schemes). */
@@ -166,6 +166,7 @@ async function serverTlsFor(config: EtcdConfig): Promise<ServerTls | undefined> 
     trustedCaFile: tls.trustedCaFile,
     clientCertAuth: tls.clientCertAuth,
     crlFile: tls.crlFile,
+    allowedHostname: tls.allowedHostname,
     cipherSuites: tls.cipherSuites,
   });
 }

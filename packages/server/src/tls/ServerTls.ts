@@ -19,6 +19,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from "node:tls";
 import { opensslCiphers } from "./cipherSuites.js";
+import { allowedHostnameRejection } from "./allowedHostname.js";
 import { normalizeSerial, revokedSerials } from "./crl.js";
 
 /** ServerTlsOptions are the client-side TLS settings of a member (etcd's flag names in the comments). */
@@ -33,6 +34,11 @@ export interface ServerTlsOptions {
   readonly clientCertAuth?: boolean;
   /** crlFile (`--client-crl-file`): client certificates whose serial it lists are refused. */
   readonly crlFile?: string;
+  /**
+   * allowedHostname (`--client-cert-allowed-hostname`): when client certificates are asked
+   * for, only those valid for this host name are accepted (see allowedHostname.ts).
+   */
+  readonly allowedHostname?: string;
   /** cipherSuites (`--cipher-suites`): Go's names, e.g. `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`. */
   readonly cipherSuites?: readonly string[];
   /** checkIntervalMs: how often at most the files are looked at for changes (default 1000). */
@@ -173,10 +179,17 @@ export class ServerTls {
   }
 
   /**
-   * rejection says why a connection must be refused after its handshake (`transport:
+   * rejection says why a connection must be refused after its handshake (`client certificate
+   * authentication failed` for a certificate not valid for the allowed host name, `transport:
    * certificate serial <hex> revoked`, or the CRL's read error), or undefined to accept it.
    */
   async rejection(socket: TLSSocket): Promise<string | undefined> {
+    const allowedHostname = this.options.allowedHostname ?? "";
+    if (allowedHostname !== "" && this.requestCert) {
+      const peer = socket.getPeerCertificate();
+      const reason = allowedHostnameRejection(peer.raw === undefined ? undefined : peer, allowedHostname);
+      if (reason !== undefined) return reason;
+    }
     const crlFile = this.options.crlFile ?? "";
     if (crlFile === "") return undefined;
     const stamp = await stampOf(crlFile);
