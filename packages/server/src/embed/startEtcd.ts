@@ -67,8 +67,8 @@ export async function startEtcd(options: EtcdConfigOptions = {}, events: EtcdEve
       started: (method) => server?.metrics.callStarted(method),
       handled: (method, code) => server?.metrics.callHandled(method, code),
       clientRequest: (type, version) => server?.metrics.clientRequest(type, version),
-      received: (method) => server?.metrics.messageReceived(method),
-      sent: (method) => server?.metrics.messageSent(method),
+      received: (method, bytes) => server?.metrics.messageReceived(method, bytes),
+      sent: (method, bytes) => server?.metrics.messageSent(method, bytes),
     },
   });
   const listeners: ClientListener[] = [];

@@ -78,9 +78,9 @@ export interface CallObserver {
   handled(method: MethodDefinition<unknown, unknown>, code: GrpcStatusCode): void;
   /** clientRequest: a call came in, unary or stream, from a client of this API version ("unknown" when unsaid). */
   clientRequest?(type: "unary" | "stream", clientApiVersion: string): void;
-  /** received / sent: one message of a call came in / went out. */
-  received?(method: MethodDefinition<unknown, unknown>): void;
-  sent?(method: MethodDefinition<unknown, unknown>): void;
+  /** received / sent: one message of a call came in / went out, of this many bytes (its protobuf encoding, unframed). */
+  received?(method: MethodDefinition<unknown, unknown>, bytes: number): void;
+  sent?(method: MethodDefinition<unknown, unknown>, bytes: number): void;
 }
 
 type Route =
@@ -128,13 +128,27 @@ export class GrpcServer {
   /**
    * invokeUnary calls a registered unary handler directly — the JSON gateway's way in, so
    * HTTP/1 requests get exactly the gRPC handlers' behaviour. Throws StatusError(UNIMPLEMENTED)
-   * for an unknown path.
+   * for an unknown path. The observer hears the call as a gRPC one: etcd's gateway is a gRPC
+   * client of its own server, so its calls show in the gRPC metrics (bytes as encoded).
    */
   async invokeUnary(path: string, request: unknown, call: CallContext): Promise<unknown> {
     const route = this.routes.get(path);
     if (!route || route.kind !== "unary") throw new StatusError(GrpcStatus.UNIMPLEMENTED, `unknown method ${path}`);
-    this.options.observer?.clientRequest?.("unary", call.metadata[CLIENT_API_VERSION] ?? "unknown");
-    return route.handler(request, call);
+    const observer = this.options.observer;
+    if (!observer) return route.handler(request, call);
+    const method = route.method;
+    observer.started(method);
+    observer.clientRequest?.("unary", call.metadata[CLIENT_API_VERSION] ?? "unknown");
+    observer.received?.(method, method.requestSerialize(request).length);
+    try {
+      const response = await route.handler(request, call);
+      observer.sent?.(method, method.responseSerialize(response).length);
+      observer.handled(method, GrpcStatus.OK);
+      return response;
+    } catch (error) {
+      observer.handled(method, toGrpcStatus(error).code);
+      throw error;
+    }
   }
 
   /** route returns the method definition registered at a path (for the gateway's codecs). */
@@ -307,7 +321,7 @@ class Call {
           );
         }
         request = this.route.method.requestDeserialize(framed.bytes);
-        this.options.observer?.received?.(this.route.method);
+        this.options.observer?.received?.(this.route.method, framed.bytes.length);
       } catch (error) {
         if (!(error instanceof ProtoDecodeError)) this.fail(error);
         else if (this.route.kind === "unary") this.fail(new StatusError(GrpcStatus.INTERNAL, `grpc: error unmarshalling request: ${error.message}`));
@@ -451,7 +465,7 @@ class Call {
       throw new StatusError(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: trying to send message larger than max (${bytes.length} vs. ${limit})`);
     }
     this.respondHeaders();
-    this.options.observer?.sent?.(this.route.method);
+    this.options.observer?.sent?.(this.route.method, bytes.length);
     return this.stream.write(frameMessage(bytes));
   }
 

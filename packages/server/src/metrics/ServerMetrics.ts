@@ -74,6 +74,8 @@ export class ServerMetrics {
   readonly grpcReceived = this.r.register(new Counter("grpc_server_msg_received_total", "Total number of RPC stream messages received on the server.", true));
   readonly grpcSent = this.r.register(new Counter("grpc_server_msg_sent_total", "Total number of gRPC stream messages sent by the server.", true));
   readonly clientRequests = this.r.register(new Counter("etcd_server_client_requests_total", "The total number of client requests per client version.", true));
+  private readonly receivedBytes = this.counter("etcd_network_client_grpc_received_bytes_total", "The total number of bytes received from grpc clients.").series({});
+  private readonly sentBytes = this.counter("etcd_network_client_grpc_sent_bytes_total", "The total number of bytes sent to grpc clients.").series({});
 
   private counter(name: string, help: string): Counter {
     return this.r.register(new Counter(name, help));
@@ -111,12 +113,14 @@ export class ServerMetrics {
   private readonly sentSeries = new Map<MethodDefinition<unknown, unknown>, CounterSeries>();
   private readonly clientRequestSeries = { unary: new Map<string, CounterSeries>(), stream: new Map<string, CounterSeries>() };
 
-  /** messageReceived / messageSent count one message of a call of `method`. */
-  messageReceived(method: MethodDefinition<unknown, unknown>): void {
+  /** messageReceived / messageSent count one message of a call of `method`, and its bytes (protobuf, unframed, as etcd). */
+  messageReceived(method: MethodDefinition<unknown, unknown>, bytes: number): void {
     ServerMetrics.methodSeries(this.receivedSeries, this.grpcReceived, method).inc();
+    this.receivedBytes.inc(bytes);
   }
-  messageSent(method: MethodDefinition<unknown, unknown>): void {
+  messageSent(method: MethodDefinition<unknown, unknown>, bytes: number): void {
     ServerMetrics.methodSeries(this.sentSeries, this.grpcSent, method).inc();
+    this.sentBytes.inc(bytes);
   }
 
   /** clientRequest counts a call by its type and the client's API version, as etcd's interceptors do. */
