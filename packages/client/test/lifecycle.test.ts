@@ -70,7 +70,7 @@ describe("per-call controls", () => {
     const client = new Client({ endpoints: frozen.endpoints });
     try {
       await client.put("t/k", "v");
-      frozen.members[0]!.pause();
+      await frozen.members[0]!.pause();
       const read = await client.get("t/k", { timeout: 300 }).catch((e: unknown) => e);
       assert.ok(read instanceof CallTimeoutError, String(read));
       assert.equal(read.outcomeUnknown, false);
@@ -116,7 +116,7 @@ describe("endpoints", () => {
     const member = crashing.members[0]!;
     try {
       await client.put("crash/k", "v");
-      member.pause();
+      await member.pause();
       const write = client.put("crash/k", "w").catch((e: unknown) => e);
       const read = client.get("crash/k");
       await new Promise((r) => setTimeout(r, 200));

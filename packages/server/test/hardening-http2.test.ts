@@ -229,9 +229,15 @@ describe("floods", () => {
       connection.write(frame(FrameType.HEADERS, 0, 1, headerBlock(grpcRequestHeaders(pb.KVService.range.path))));
       const piece = headerBlock([["x-c", "c".repeat(16_000)]]);
       let sent = 0;
-      while (!connection.closed && sent < 3000) {
+      // Stop as soon as the server has cut the connection: a socket destroyed by a write
+      // error is seen at once, its "close" only after a turn of the event loop, which a
+      // reader fast enough to leave nothing to drain would otherwise never give.
+      while (!connection.closed && !connection.socket.destroyed && sent < 3000) {
         connection.write(frame(FrameType.CONTINUATION, 0, 1, piece));
-        if (++sent % 50 === 0) await connection.drain();
+        if (++sent % 50 === 0) {
+          await connection.drain();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
       await connection.until(() => false, 2000);
       connection.close();

@@ -16,7 +16,7 @@ import { request as httpsRequest } from "node:https";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, listensOn } from "@etcd-ts/testkit";
+import { freePort, freeze, listensOn } from "@etcd-ts/testkit";
 
 /** TestMember is one member process. */
 export interface TestMember {
@@ -27,8 +27,8 @@ export interface TestMember {
   kill(): Promise<void>;
   /** start (re)starts the process on the same ports and data dir. */
   start(): Promise<void>;
-  /** pause freezes the process (SIGSTOP): connections stay open, nothing answers. */
-  pause(): void;
+  /** pause freezes the process (SIGSTOP) and resolves once it is stopped: connections stay open, nothing answers. */
+  pause(): Promise<void>;
 }
 
 /** TestCluster is a running cluster of one or more members. */
@@ -166,8 +166,8 @@ async function startClusterOnce(size: number, extraFlags: readonly string[], tls
         await waitHealthy(clientUrl, spec.clientPort, c, () => stderr, size === 1 || !member.firstStart, tls);
         member.firstStart = false;
       },
-      pause(): void {
-        child?.kill("SIGSTOP");
+      async pause(): Promise<void> {
+        if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) await freeze(child.pid);
       },
       async kill(): Promise<void> {
         const c = child;
