@@ -7,7 +7,7 @@
  * It imports nothing of ours, so every package's tests may use it (devDependencies only).
  */
 export { freeze, isStopped } from "./freeze.js";
-export { freePort, listensOn } from "./ports.js";
+export { checkServedBy, exitedError, freePort, listensOn, PortTakenError } from "./ports.js";
 export { startRealEtcd } from "./realEtcd.js";
 export type { RealEtcd, RealEtcdTls } from "./realEtcd.js";
 export { makeTlsFixtures, opensslAvailable, readPem } from "./tlsFixtures.js";

@@ -151,3 +151,19 @@ export function listensOn(pid: number, port: number): boolean {
   }
   return false;
 }
+
+/** PortTakenError: a server could not have the port it was given; start it again on new ports. */
+export class PortTakenError extends Error {}
+
+/**
+ * checkServedBy is for a server that answered its health probe: it throws PortTakenError
+ * unless process `pid` is the one listening on `port` (another one would answer the same).
+ */
+export function checkServedBy(pid: number, port: number, log: string): void {
+  if (!listensOn(pid, port)) throw new PortTakenError(`127.0.0.1:${port} is served by another process:\n${log}`);
+}
+
+/** exitedError is the error for a server that exited while starting: PortTakenError when its log says its address was in use. */
+export function exitedError(message: string, log: string): Error {
+  return new (/address already in use/.test(log) ? PortTakenError : Error)(`${message}:\n${log}`);
+}

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, listensOn } from "./ports.js";
+import { checkServedBy, exitedError, freePort, PortTakenError } from "./ports.js";
 
 /** RealEtcd is a running etcd process. */
 export interface RealEtcd {
@@ -25,8 +25,6 @@ export interface RealEtcd {
 
 const ETCD_BINARY = process.env["ETCD_BINARY"] ?? "etcd";
 
-/** PortTakenError: the member could not have the port it was given. */
-class PortTakenError extends Error {}
 
 /** RealEtcdTls serves the client URL over TLS: the files of etcd's flags, and what the health probe presents. */
 export interface RealEtcdTls {
@@ -54,13 +52,13 @@ function httpsHealth(url: string, tls: RealEtcdTls): Promise<string> {
 async function waitHealthy(clientUrl: string, clientPort: number, child: ChildProcess, log: () => string, tls?: RealEtcdTls): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`etcd exited with ${child.exitCode}:\n${log()}`);
+    if (child.exitCode !== null) throw exitedError(`etcd exited with ${child.exitCode}`, log());
     try {
       const text = tls ? await httpsHealth(`${clientUrl}/health`, tls) : await (await fetch(`${clientUrl}/health`)).text();
       const body = JSON.parse(text) as { health?: string };
       if (body.health === "true") {
         // Healthy, but is it ours? Another process on the port would answer just the same.
-        if (!listensOn(child.pid!, clientPort)) throw new PortTakenError(`127.0.0.1:${clientPort} is served by another process:\n${log()}`);
+        checkServedBy(child.pid!, clientPort, log());
         return;
       }
     } catch (error) {
@@ -122,7 +120,7 @@ export async function startRealEtcd(extraFlags: readonly string[] = [], binary: 
     } catch (error) {
       lastError = error;
       await stop();
-      if (!(error instanceof PortTakenError) && !/address already in use/.test(stderr)) break;
+      if (!(error instanceof PortTakenError)) break;
     }
   }
   throw lastError;

@@ -16,7 +16,7 @@ import { request as httpsRequest } from "node:https";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, freeze, listensOn } from "@etcd-ts/testkit";
+import { checkServedBy, exitedError, freePort, freeze, PortTakenError } from "@etcd-ts/testkit";
 
 /** TestMember is one member process. */
 export interface TestMember {
@@ -76,21 +76,14 @@ async function getJson(url: string, tls: ServerTls | undefined): Promise<unknown
   });
 }
 
-/** PortTakenError: a member could not have the port it was given (retried on new ports). */
-class PortTakenError extends Error {}
-
 async function waitHealthy(clientUrl: string, clientPort: number, child: ChildProcess, log: () => string, quorum: boolean, tls: ServerTls | undefined): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      const text = log();
-      throw new (/address already in use/.test(text) ? PortTakenError : Error)(`etcd exited (${child.exitCode ?? child.signalCode}):\n${text}`);
-    }
+    if (child.exitCode !== null || child.signalCode !== null) throw exitedError(`etcd exited (${child.exitCode ?? child.signalCode})`, log());
     try {
       const body = (await getJson(`${clientUrl}/${quorum ? "health" : "version"}`, tls)) as { health?: string; etcdserver?: string };
       if (quorum ? body.health === "true" : body.etcdserver !== undefined) {
-        // Answered, but by our process? Another one on the port would answer just the same.
-        if (!listensOn(child.pid!, clientPort)) throw new PortTakenError(`${clientUrl} is served by another process:\n${log()}`);
+        checkServedBy(child.pid!, clientPort, log());
         return;
       }
     } catch (error) {
