@@ -116,7 +116,7 @@ export class Applier {
 
   /** put applies a PutRequest in its own write txn. */
   put(request: PutRequest): WriteResult<PutResponse> {
-    this.checkLease(request.lease);
+    if (request.lease !== 0n && this.leases !== undefined && !this.leases.exists(request.lease)) throw new MvccError("leaseNotFound");
     const txn = this.store.write({ prevKv: this.eventsWithPrevKv });
     try {
       const response = applyPut(txn, request);
@@ -138,13 +138,14 @@ export class Applier {
    * txn applies a TxnRequest: compares against the current revision pick the branch
    * (recursively for nested txns), puts and ranges of that path are checked before
    * anything is written, then the branch runs in one write txn (or a read view when it
-   * writes nothing).
+   * writes nothing). `leases` (default: the applier's) checks the leases of the taken
+   * path's puts only, as etcd does.
    */
-  txn(request: TxnRequest): WriteResult<TxnResponse> {
+  txn(request: TxnRequest, leases: LeaseChecker | undefined = this.leases): WriteResult<TxnResponse> {
     const view = this.store.read();
     const path = compareToPath(view, request);
     const isWrite = !isTxnReadonly(request);
-    if (isWrite) checkRequests(request, path, (op) => this.checkPut(view, op));
+    if (isWrite) checkRequests(request, path, (op) => this.checkPut(view, op, leases));
     checkRequests(request, path, (op) => checkRange(view, op));
     const response = newTxnResponse(request, path).response;
     if (!isWrite) {
@@ -169,17 +170,13 @@ export class Applier {
     return { response: { header: header(this.store.rev()) }, job };
   }
 
-  private checkLease(lease: bigint): void {
-    if (lease !== 0n && this.leases !== undefined && !this.leases.exists(lease)) throw new MvccError("leaseNotFound");
-  }
-
-  private checkPut(view: TxnRead, op: etcdserverpb.RequestOp): void {
+  private checkPut(view: TxnRead, op: etcdserverpb.RequestOp, leases: LeaseChecker | undefined): void {
     if (op.request?.$case !== "requestPut") return;
     const put = op.request.requestPut;
     if (put.ignoreValue || put.ignoreLease) {
       if (view.range(put.key, EMPTY).kvs.length === 0) throw new MvccError("keyNotFound");
     }
-    this.checkLease(put.lease);
+    if (put.lease !== 0n && leases !== undefined && !leases.exists(put.lease)) throw new MvccError("leaseNotFound");
   }
 }
 

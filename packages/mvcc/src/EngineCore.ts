@@ -31,7 +31,17 @@ import type { EncodedRange } from "./EncodedRange.js";
 export type ApplyOp =
   | { readonly op: "put"; readonly request: etcdserverpb.PutRequest }
   | { readonly op: "deleteRange"; readonly request: etcdserverpb.DeleteRangeRequest }
-  | { readonly op: "txn"; readonly request: etcdserverpb.TxnRequest }
+  | {
+      readonly op: "txn";
+      readonly request: etcdserverpb.TxnRequest;
+      /**
+       * unknownLeases: leases the txn names (on either branch) that do not exist. The engine
+       * has no lessor; etcd checks leases only on the branch the compares select, so the
+       * caller names the missing ones and the engine fails the txn only if its taken path
+       * puts with one of them.
+       */
+      readonly unknownLeases?: readonly bigint[];
+    }
   | { readonly op: "range"; readonly request: etcdserverpb.RangeRequest }
   | { readonly op: "compact"; readonly request: etcdserverpb.CompactionRequest };
 
@@ -261,7 +271,9 @@ export class EngineCore {
         if (this.noSpace && cost > 0) throw new MvccError("noSpace");
         const fits = this.quota.available(this.batchSize, cost);
         this.batchSize += cost;
-        const { response, events: evs } = this.applier.txn(op.request);
+        const unknown = op.unknownLeases;
+        const leases = unknown !== undefined && unknown.length > 0 ? { exists: (id: bigint) => !unknown.includes(id) } : undefined;
+        const { response, events: evs } = this.applier.txn(op.request, leases);
         events.push(...evs);
         if (!fits) {
           alarm();

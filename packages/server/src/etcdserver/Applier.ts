@@ -161,9 +161,11 @@ export class Applier {
         return this.op(request.id, { op: "deleteRange", request: request.request });
       case "txn": {
         if (this.host.noSpace() && txnHasPut(request.request)) return this.fail(request.id, new NoSpaceError());
-        if (!txnLeasesExist(request.request, (id) => lessor.has(id))) return this.fail(request.id, new LeaseNotFoundError());
+        // Which branch runs is known only once the engine evaluates the compares: it gets the
+        // missing leases and fails the txn only if the taken path puts with one.
+        const unknownLeases = txnLeases(request.request).filter((id) => !lessor.has(id));
         this.host.onStoreRequest("txn");
-        return this.op(request.id, { op: "txn", request: request.request });
+        return this.op(request.id, { op: "txn", request: request.request, ...(unknownLeases.length > 0 ? { unknownLeases } : {}) });
       }
       case "compact":
         return this.op(request.id, { op: "compact", request: request.request });
@@ -337,11 +339,14 @@ function txnHasPut(txn: pb.TxnRequest): boolean {
   return ops.some((op) => op.request?.$case === "requestPut" || (op.request?.$case === "requestTxn" && txnHasPut(op.request.requestTxn)));
 }
 
-function txnLeasesExist(txn: pb.TxnRequest, exists: (id: bigint) => boolean): boolean {
-  for (const op of [...txn.success, ...txn.failure]) {
-    const r = op.request;
-    if (r?.$case === "requestPut" && r.requestPut.lease !== NO_LEASE && !exists(r.requestPut.lease)) return false;
-    if (r?.$case === "requestTxn" && !txnLeasesExist(r.requestTxn, exists)) return false;
+/** txnLeases lists the leases a txn's puts name, on both branches and in nested txns. */
+function txnLeases(txn: pb.TxnRequest, into: bigint[] = []): bigint[] {
+  for (const branch of [txn.success, txn.failure]) {
+    for (const op of branch) {
+      const r = op.request;
+      if (r?.$case === "requestPut" && r.requestPut.lease !== NO_LEASE && !into.includes(r.requestPut.lease)) into.push(r.requestPut.lease);
+      if (r?.$case === "requestTxn") txnLeases(r.requestTxn, into);
+    }
   }
-  return true;
+  return into;
 }

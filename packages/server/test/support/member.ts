@@ -1,0 +1,53 @@
+/**
+ * An in-process member on a temporary (or given) data dir with a real client port, and a
+ * typed unary gRPC call to it over real HTTP/2 (through {@link grpcCall}).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { EtcdConfigOptions } from "../../src/config/EtcdConfig.js";
+import { startEtcd, type Etcd } from "../../src/embed/startEtcd.js";
+import { grpcCall, grpcFrame } from "./grpcProbe.js";
+
+/** DataDirs hands out temporary data dirs and removes them all at `removeAll`. */
+export class DataDirs {
+  private readonly dirs: string[] = [];
+
+  /** make creates a new empty data dir. */
+  async make(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "etcd-ts-test-"));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  /** removeAll deletes every dir made. */
+  async removeAll(): Promise<void> {
+    for (const dir of this.dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** startMember starts a member on dataDir with a client port picked by the kernel. */
+export function startMember(dataDir: string, options: EtcdConfigOptions = {}): Promise<Etcd> {
+  return startEtcd({ dataDir, listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"], ...options });
+}
+
+/** Answer is a unary call's status, message and decoded response. */
+export interface Answer<T> {
+  readonly status: number | undefined;
+  readonly message: string;
+  readonly response: T | undefined;
+}
+
+/** UnaryMethod is what a generated method definition offers for a raw call. */
+export interface UnaryMethod<Req, Res> {
+  readonly path: string;
+  readonly requestType: { encode(m: Req): Uint8Array; create(m?: unknown): Req };
+  readonly responseType: { decode(b: Uint8Array): Res };
+}
+
+/** call makes one unary gRPC call to the member and decodes its answer. */
+export async function call<Req, Res>(etcd: Etcd, method: UnaryMethod<Req, Res>, request: Partial<Req>): Promise<Answer<Res>> {
+  const address = etcd.clientUrls[0]!.replace("http://", "");
+  const outcome = await grpcCall(address, method.path, [grpcFrame(method.requestType.encode(method.requestType.create(request)))]);
+  return { status: outcome.status, message: outcome.message, response: outcome.messages[0] ? method.responseType.decode(outcome.messages[0]) : undefined };
+}
