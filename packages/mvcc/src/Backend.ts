@@ -11,24 +11,33 @@
  *  - room for the other stores: {@link Backend.bucket} opens `lease`, `auth`, `members`,
  *    `alarm`, ... in the same environment, so their writes can share a transaction.
  *
- * Durability: by default commits are not fsynced (`sync: false`). The server's WAL is the
- * source of truth; after a crash, entries after the stored consistent index are replayed.
- * A commit is atomic either way: after any crash the environment is at some committed
- * transaction, with its consistent index.
+ * Durability: the environment is never opened in a mode a system crash can corrupt. By
+ * default it runs with LMDB's NOMETASYNC: each commit fdatasyncs its data pages, and the
+ * meta page that makes it current reaches the disk with the next commit or {@link
+ * Backend.sync}. A power cut then leaves the environment intact at its last or
+ * second-to-last commit, never torn (LMDB's NOSYNC, used before, could leave a meta page
+ * pointing at pages that never reached the disk, which no WAL replay repairs). The WAL
+ * replays what the lost commit held, from the stored consistent index on. `sync: true`
+ * syncs the meta page too on every commit. Call {@link Backend.sync} before dropping
+ * anything (WAL segments, snapshots) that covers the latest commits. Whole-file
+ * replacements (defrag, an installed snapshot) fsync the new file and its directory.
  *
  * Sizes: {@link Backend.size} is the high-water mark of the data file (what the quota
  * checks, like bbolt's file size), {@link Backend.sizeInUse} the pages holding data.
  * LMDB reuses freed pages but never shrinks the file: {@link Backend.defrag} does.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { open } from "lmdb";
 import type { Database, RootDatabase } from "lmdb";
+import { nodeDurableFiles, replaceDurably, type DurableFiles } from "./DurableFiles.js";
 
 /** BackendOptions configures {@link Backend.open}. */
 export interface BackendOptions {
-  /** sync makes every commit fsync before returning (default false: the WAL is the truth). */
+  /** sync makes every commit sync its meta page too (default false: see {@link BackendMode}). */
   readonly sync?: boolean;
+  /** files are the file operations of whole-file replacements (default: node:fs). */
+  readonly files?: DurableFiles;
   /** mapSize is the initial LMDB map size in bytes (it grows on demand). */
   readonly mapSize?: number;
 }
@@ -47,12 +56,30 @@ export const MetaKey = {
   finishedCompactRev: Buffer.from("finishedCompactRev"),
 } as const;
 
+/**
+ * BackendMode is how commits reach the disk; both survive a system crash intact:
+ *  - `meta-async` (the default): data pages fdatasynced per commit, the meta page with the
+ *    next commit (LMDB NOMETASYNC) — a power cut may undo the last commit;
+ *  - `sync`: data and meta synced per commit.
+ */
+export type BackendMode = "meta-async" | "sync";
+
+/** lmdbEnvOptions are the LMDB flags for a mode (exported for the test that pins them). */
+export function lmdbEnvOptions(mode: BackendMode): { noSync: false; noMetaSync: boolean; overlappingSync: false } {
+  // overlappingSync is lmdb-js's default on Linux; it is turned off because its flush runs
+  // inside the committing thread anyway, and it measured slower here than NOMETASYNC.
+  return { noSync: false, noMetaSync: mode === "meta-async", overlappingSync: false };
+}
+
 /** Backend wraps one LMDB environment; see the module comment. */
 export class Backend {
   /** dir is the environment's directory. */
   readonly dir: string;
   private env: RootDatabase<Buffer, Buffer>;
   private readonly options: BackendOptions;
+  /** mode is how commits reach the disk. */
+  readonly mode: BackendMode;
+  private readonly files: DurableFiles;
   private readonly buckets = new Map<string, BackendDatabase>();
   private inTransaction = false;
   private closed = false;
@@ -60,7 +87,9 @@ export class Backend {
   private constructor(dir: string, options: BackendOptions) {
     this.dir = dir;
     this.options = options;
-    this.env = Backend.openEnv(dir, options);
+    this.mode = options.sync === true ? "sync" : "meta-async";
+    this.files = options.files ?? nodeDurableFiles;
+    this.env = Backend.openEnv(dir, this.mode, options);
   }
 
   /** open opens (creating if needed) the backend in directory dir. */
@@ -69,13 +98,12 @@ export class Backend {
     return new Backend(dir, options);
   }
 
-  private static openEnv(dir: string, options: BackendOptions): RootDatabase<Buffer, Buffer> {
+  private static openEnv(dir: string, mode: BackendMode, options: BackendOptions): RootDatabase<Buffer, Buffer> {
     return open<Buffer, Buffer>({
       path: join(dir, DATA_FILE),
       noSubdir: true,
       maxDbs: 32,
-      noSync: options.sync !== true,
-      overlappingSync: false,
+      ...lmdbEnvOptions(mode),
       keyEncoding: "binary",
       encoding: "binary",
       ...(options.mapSize !== undefined ? { mapSize: options.mapSize } : {}),
@@ -128,7 +156,7 @@ export class Backend {
     db.putSync(key, value as Buffer);
   }
 
-  /** sync makes every commit so far durable (fsync), whatever the `sync` option. */
+  /** sync makes every commit so far durable, meta page included, whatever the mode. */
   sync(): Promise<void> {
     return new Promise((resolve, reject) => {
       (this.env as unknown as { sync(cb: (error?: Error) => void): void }).sync((error) => (error ? reject(error) : resolve()));
@@ -179,7 +207,8 @@ export class Backend {
   /**
    * defrag rewrites the environment without free pages and swaps it in place. No write may
    * run meanwhile (the caller holds writes off); reads must not hold old values. Returns
-   * the sizes before and after.
+   * the sizes before and after. A crash at any point leaves the old or the new file whole:
+   * the copy is fsynced before it is renamed over the old one, the directory after.
    */
   async defrag(): Promise<DefragResult> {
     const before = { size: this.size(), sizeInUse: this.sizeInUse() };
@@ -188,9 +217,9 @@ export class Backend {
     await this.snapshot(tmp, true);
     await this.env.close();
     this.buckets.clear();
-    renameSync(tmp, file);
+    replaceDurably(this.files, tmp, file);
     rmSync(`${tmp}-lock`, { force: true });
-    this.env = Backend.openEnv(this.dir, this.options);
+    this.env = Backend.openEnv(this.dir, this.mode, this.options);
     const after = { size: this.size(), sizeInUse: this.sizeInUse() };
     return { before, after };
   }

@@ -8,22 +8,23 @@
  * - Work is serialised: batches, reads, paced compaction steps, defrag and restore run one
  *   after another, so a defrag or restore never races a write. Compaction steps run
  *   between other work, `compactionPauseMs` apart.
- * - The quota and the NOSPACE alarm (see `Quota.ts`) apply to batches. The alarm is kept
- *   in the backend's `alarm` bucket.
+ * - The space quota and the alarms are the server's (etcd checks the quota before
+ *   proposing and keeps alarms in its own store); each batch reports the backend size the
+ *   quota is checked against.
  *
  * The main thread talks to it through `MvccEngine` (in a worker) or directly (tests).
  */
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { etcdserverpb, mvccpb } from "@etcd-ts/api";
 import { Applier } from "./Applier.js";
 import { Backend, DATA_FILE } from "./Backend.js";
+import { nodeDurableFiles, replaceDurably, type DurableFiles } from "./DurableFiles.js";
 import type { BackendOptions, DefragResult } from "./Backend.js";
 import type { Compaction } from "./Compactor.js";
 import { MvccError } from "./errors.js";
 import { KVStore } from "./KVStore.js";
 import type { HashResult } from "./KVStore.js";
-import { Quota, costPut, costTxn } from "./Quota.js";
 import type { EventsPage } from "./WatchableStore.js";
 import type { EncodedRange } from "./EncodedRange.js";
 
@@ -76,7 +77,7 @@ export interface BucketEntry {
 }
 
 /** Buckets the engine owns; other stores may not write them through {@link BucketWrite}. */
-const ENGINE_BUCKETS = new Set(["key", "meta", "alarm"]);
+const ENGINE_BUCKETS = new Set(["key", "meta"]);
 
 /** OpResult is one request's outcome: a response, or the error etcd would return. */
 export type OpResult =
@@ -103,8 +104,8 @@ export interface ApplyResult {
   readonly compactRevision: number;
   /** consistentIndex is the stored consistent index after the batch. */
   readonly consistentIndex: number;
-  /** noSpace tells whether the NOSPACE alarm is on after the batch. */
-  readonly noSpace: boolean;
+  /** dbSize is the backend size in bytes after the batch (what the quota checks). */
+  readonly dbSize: number;
 }
 
 /** EngineStatus describes the engine (maintenance status, metrics). */
@@ -123,44 +124,34 @@ export interface EngineStatus {
   readonly dbSizeInUse: number;
   /** keys is the number of keys in the index. */
   readonly keys: number;
-  /** noSpace tells whether the NOSPACE alarm is on. */
-  readonly noSpace: boolean;
 }
 
 /** EngineOptions configure an engine. */
 export interface EngineOptions extends BackendOptions {
-  /** quotaBytes is the backend quota (0: 2 GiB; negative: none). */
-  readonly quotaBytes?: number;
   /** compactionBatchLimit is revisions per compaction step (1000). */
   readonly compactionBatchLimit?: number;
   /** compactionPauseMs is the pause between compaction steps (10). */
   readonly compactionPauseMs?: number;
 }
 
-const NOSPACE_KEY = Buffer.from("NOSPACE");
 
 /** EngineCore is the engine; see the module comment. */
 export class EngineCore {
   private backend: Backend;
   private store: KVStore;
   private applier: Applier;
-  private readonly quota: Quota;
   private readonly options: EngineOptions;
-  private noSpace: boolean;
   private queue: Promise<unknown> = Promise.resolve();
   private compaction: Compaction | undefined;
   private compactionTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly compactionWaiters: { rev: number; resolve: () => void }[] = [];
   private closed = false;
-  private batchSize = 0;
 
   private constructor(readonly dir: string, options: EngineOptions) {
     this.options = options;
-    this.quota = new Quota(options.quotaBytes ?? 0);
     this.backend = Backend.open(dir, options);
     this.store = KVStore.open(this.backend, options.compactionBatchLimit !== undefined ? { compactionBatchLimit: options.compactionBatchLimit } : {});
     this.applier = new Applier(this.store);
-    this.noSpace = this.backend.bucket("alarm").get(NOSPACE_KEY) !== undefined;
     this.startCompaction(this.store.pendingCompaction);
   }
 
@@ -173,9 +164,9 @@ export class EngineCore {
    * installSnapshot replaces the backend in dir with the data file `file` (a
    * {@link EngineCore.snapshot} copy received from a peer); call before opening.
    */
-  static installSnapshot(dir: string, file: string): void {
+  static installSnapshot(dir: string, file: string, files: DurableFiles = nodeDurableFiles): void {
     rmSync(join(dir, `${DATA_FILE}-lock`), { force: true });
-    renameSync(file, join(dir, DATA_FILE));
+    replaceDurably(files, file, join(dir, DATA_FILE));
   }
 
   private serial<T>(work: () => T | Promise<T>): Promise<T> {
@@ -208,14 +199,10 @@ export class EngineCore {
     const events: mvccpb.Event[] = [];
     this.applier.eventsWithPrevKv = batch.prevKv === true;
     let compactions: Compaction[] = [];
-    let raiseAlarm = false;
-    // The backend size is read once per batch (a native call of a few µs); the costs of
-    // the batch's writes are added to it as they are applied.
-    this.batchSize = this.backend.size();
     this.backend.transact(() => {
       for (const op of batch.ops) {
         try {
-          results.push(this.applyOp(op, events, compactions, () => (raiseAlarm = true)));
+          results.push(this.applyOp(op, events, compactions));
         } catch (error) {
           if (!(error instanceof MvccError)) throw error;
           results.push({ ok: false, error });
@@ -228,10 +215,8 @@ export class EngineCore {
         if (write.value === null) this.backend.remove(db, key);
         else this.backend.put(db, key, write.value);
       }
-      if (raiseAlarm && !this.noSpace) this.backend.put(this.backend.bucket("alarm"), NOSPACE_KEY, Buffer.from([1]));
       if (batch.index > 0) this.store.saveConsistentIndex(batch.index, batch.term);
     });
-    if (raiseAlarm) this.noSpace = true;
     for (const job of compactions) this.startCompaction(job);
     compactions = [];
     return {
@@ -240,25 +225,17 @@ export class EngineCore {
       revision: this.store.rev(),
       compactRevision: this.store.compactRevision(),
       consistentIndex: this.store.consistentIndex(),
-      noSpace: this.noSpace,
+      dbSize: this.backend.size(),
     };
   }
 
-  private applyOp(op: ApplyOp, events: mvccpb.Event[], compactions: Compaction[], alarm: () => void): OpResult {
+  private applyOp(op: ApplyOp, events: mvccpb.Event[], compactions: Compaction[]): OpResult {
     switch (op.op) {
       case "range":
         return { ok: true, response: this.applier.range(op.request) };
       case "put": {
-        const cost = costPut(op.request);
-        if (this.noSpace) throw new MvccError("noSpace");
-        const fits = this.quota.available(this.batchSize, cost);
-        this.batchSize += cost;
         const { response, events: evs } = this.applier.put(op.request);
         events.push(...evs);
-        if (!fits) {
-          alarm();
-          return { ok: false, error: new MvccError("noSpace") };
-        }
         return { ok: true, response };
       }
       case "deleteRange": {
@@ -267,18 +244,10 @@ export class EngineCore {
         return { ok: true, response };
       }
       case "txn": {
-        const cost = costTxn(op.request);
-        if (this.noSpace && cost > 0) throw new MvccError("noSpace");
-        const fits = this.quota.available(this.batchSize, cost);
-        this.batchSize += cost;
         const unknown = op.unknownLeases;
         const leases = unknown !== undefined && unknown.length > 0 ? { exists: (id: bigint) => !unknown.includes(id) } : undefined;
         const { response, events: evs } = this.applier.txn(op.request, leases);
         events.push(...evs);
-        if (!fits) {
-          alarm();
-          return { ok: false, error: new MvccError("noSpace") };
-        }
         return { ok: true, response };
       }
       case "compact": {
@@ -368,16 +337,7 @@ export class EngineCore {
       dbSize: this.backend.size(),
       dbSizeInUse: this.backend.sizeInUse(),
       keys: this.store.index.size,
-      noSpace: this.noSpace,
     };
-  }
-
-  /** disarmNoSpace turns the NOSPACE alarm off (etcd's `alarm disarm`). */
-  disarmNoSpace(): Promise<void> {
-    return this.serial(() => {
-      this.backend.transact(() => this.backend.remove(this.backend.bucket("alarm"), NOSPACE_KEY));
-      this.noSpace = false;
-    });
   }
 
   /** defrag rewrites the backend without free pages, holding every other work off meanwhile. */
@@ -405,12 +365,11 @@ export class EngineCore {
       this.compactionTimer = undefined;
       this.compaction = undefined;
       await this.backend.close();
-      EngineCore.installSnapshot(this.dir, file);
+      EngineCore.installSnapshot(this.dir, file, this.options.files);
       this.backend = Backend.open(this.dir, this.options);
       this.store = KVStore.open(this.backend, this.options.compactionBatchLimit !== undefined ? { compactionBatchLimit: this.options.compactionBatchLimit } : {});
       this.applier = new Applier(this.store);
-      this.noSpace = this.backend.bucket("alarm").get(NOSPACE_KEY) !== undefined;
-      this.startCompaction(this.store.pendingCompaction);
+        this.startCompaction(this.store.pendingCompaction);
       return this.statusSync();
     });
   }

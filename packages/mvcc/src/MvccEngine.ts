@@ -14,7 +14,7 @@
  * - The engine is a {@link WatchSource}: pass it to `new WatchableStore(engine, ...)`.
  * - `compact` is an op of a batch; `compacted(rev)` resolves when the backend work of
  *   the compaction is done (etcd's `physical` compaction).
- * - Maintenance: `defrag`, `snapshot(file)`, `restore(file)`, `disarmNoSpace`.
+ * - Maintenance: `defrag`, `snapshot(file)`, `restore(file)`.
  *
  * Calls made in the same tick travel in one message: batching is automatic.
  *
@@ -50,12 +50,10 @@ export interface MvccEngine extends WatchSource {
   hashKV(rev: number): Promise<HashResult>;
   /** hash is etcd's Hash of the backend. */
   hash(): Promise<number>;
-  /** status reports revisions, consistent index, sizes and the NOSPACE alarm. */
+  /** status reports revisions, consistent index and sizes. */
   status(): Promise<EngineStatus>;
   /** compacted resolves when the backend part of compactions up to rev is done. */
   compacted(rev: number): Promise<void>;
-  /** disarmNoSpace turns the NOSPACE alarm off. */
-  disarmNoSpace(): Promise<void>;
   /** defrag rewrites the backend without free pages (writes wait meanwhile). */
   defrag(): Promise<DefragResult>;
   /** snapshot writes a consistent copy of the backend to the file toFile. */
@@ -76,6 +74,8 @@ export interface OpenEngineOptions extends EngineOptions {
 export async function openEngine(dir: string, options: OpenEngineOptions = {}): Promise<MvccEngine> {
   const { inProcess, ...engineOptions } = options;
   if (inProcess === true) return new LocalEngine(EngineCore.open(dir, engineOptions));
+  // Functions cannot cross to the worker: a test's file layer needs an in-process engine.
+  if (engineOptions.files !== undefined) throw new Error("mvcc: the `files` option needs `inProcess: true`");
   return WorkerEngine.start(dir, engineOptions);
 }
 
@@ -112,9 +112,6 @@ export class LocalEngine implements MvccEngine {
   }
   compacted(rev: number): Promise<void> {
     return this.core.compacted(rev);
-  }
-  disarmNoSpace(): Promise<void> {
-    return this.core.disarmNoSpace();
   }
   defrag(): Promise<DefragResult> {
     return this.core.defrag();
@@ -255,9 +252,6 @@ export class WorkerEngine implements MvccEngine {
   }
   compacted(rev: number): Promise<void> {
     return this.call("compacted", rev);
-  }
-  disarmNoSpace(): Promise<void> {
-    return this.call("disarmNoSpace");
   }
   defrag(): Promise<DefragResult> {
     return this.call("defrag");

@@ -1,15 +1,12 @@
 /**
- * Quota: the backend space quota and the NOSPACE alarm's effect on writes
- * (etcd's `etcdserver/quota.go` and its capped / quota appliers).
+ * Quota: the backend space quota (etcd's `etcdserver/quota.go`), as pure functions of a
+ * request and the backend size, for the server to check before it proposes.
  *
  * - The cost of a request is what it may add: 256 bytes of overhead plus key and value per
- *   put; a txn costs its costlier branch; ranges, deletes and compactions cost nothing.
- * - While the alarm is off, a request is applied and, if `size + cost >= quota`, its result
- *   becomes the NOSPACE error and the alarm goes on (etcd applies first, then refuses).
- * - While the alarm is on, every request with a cost is refused before it is applied;
- *   ranges, deletes, txns without puts and compaction still work, and so does defrag.
- * - The alarm goes off only when disarmed (etcd: `alarm disarm`); a write that still does
- *   not fit raises it again.
+ *   put; a txn costs its costlier branch (top-level puts only, as etcd); a lease grant 64.
+ * - A request is available when `size + cost < quota` (so, as in etcd, even a cost-free
+ *   txn is refused once the backend has reached the quota).
+ * - What happens then (the NOSPACE alarm, the capped applier) is the server's.
  */
 import type { etcdserverpb } from "@etcd-ts/api";
 
@@ -20,6 +17,9 @@ export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
 export const MAX_QUOTA_BYTES = 8 * 1024 * 1024 * 1024;
 
 const KV_OVERHEAD = 256;
+
+/** LEASE_OVERHEAD is the quota cost of a lease grant (etcd's leaseOverhead). */
+export const LEASE_OVERHEAD = 64;
 
 /** costPut is the quota cost of a put. */
 export function costPut(r: etcdserverpb.PutRequest): number {
@@ -47,8 +47,8 @@ export class Quota {
     this.quotaBytes = quotaBytes === 0 ? DEFAULT_QUOTA_BYTES : quotaBytes < 0 ? Infinity : quotaBytes;
   }
 
-  /** available tells whether a write of `cost` bytes fits a backend of `size` bytes. */
+  /** available tells whether a request of `cost` bytes fits a backend of `size` bytes. */
   available(size: number, cost: number): boolean {
-    return cost === 0 || size + cost < this.quotaBytes;
+    return size + cost < this.quotaBytes;
   }
 }

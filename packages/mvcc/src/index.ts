@@ -21,8 +21,10 @@ export type { ApplierOptions, LeaseChecker, WriteResult } from "./Applier.js";
 export { KVStore } from "./KVStore.js";
 export type { HashResult, KVStoreOptions, RangeOptions, RangeResult, TxnRead, TxnWrite, WriteOptions } from "./KVStore.js";
 export { Compaction } from "./Compactor.js";
-export { Backend, DATA_FILE, MetaKey } from "./Backend.js";
-export type { BackendDatabase, BackendOptions, DefragResult } from "./Backend.js";
+export { Backend, DATA_FILE, MetaKey, lmdbEnvOptions } from "./Backend.js";
+export type { BackendDatabase, BackendMode, BackendOptions, DefragResult } from "./Backend.js";
+export { nodeDurableFiles, replaceDurably } from "./DurableFiles.js";
+export type { DurableFiles } from "./DurableFiles.js";
 export { TreeIndex, UNBOUNDED } from "./TreeIndex.js";
 export type { IndexRangeResult } from "./TreeIndex.js";
 export { RevisionNotFoundError } from "./KeyIndex.js";
@@ -41,6 +43,6 @@ export {
   revisionKeySub,
 } from "./Revision.js";
 export type { Revision } from "./Revision.js";
-export { DEFAULT_QUOTA_BYTES, MAX_QUOTA_BYTES, Quota, costPut, costTxn } from "./Quota.js";
+export { DEFAULT_QUOTA_BYTES, LEASE_OVERHEAD, MAX_QUOTA_BYTES, Quota, costPut, costTxn } from "./Quota.js";
 export { MvccError, isMvccError, mvccErrorFromKind } from "./errors.js";
 export type { MvccErrorKind } from "./errors.js";

@@ -1,5 +1,5 @@
 // The engine through its async API, in a worker thread as the server uses it: batches,
-// results, events, watch catch-up, compaction, quota, defrag, snapshot/restore.
+// results, events, watch catch-up, compaction, sizes, defrag, snapshot/restore.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { etcdserverpb } from "@etcd-ts/api";
@@ -171,31 +171,26 @@ describe("watch through the engine", () => {
   });
 });
 
-describe("quota, defrag, snapshot", () => {
-  it("fills to NOSPACE; deletes, compaction and defrag still work; disarm lets writes in again", async () => {
-    const engine = await openEngine(dir(), { quotaBytes: 256 * 1024, compactionPauseMs: 0 });
+describe("sizes, defrag, snapshot", () => {
+  it("reports the backend size per batch (what the server's quota checks); compaction and defrag shrink it", async () => {
+    const engine = await openEngine(dir(), { compactionPauseMs: 0 });
     try {
       const value = "v".repeat(4000);
       let index = 0;
-      let noSpace = false;
-      for (let i = 0; i < 200 && !noSpace; i++) {
-        const r = await engine.apply({ index: ++index, term: 1, ops: [put(`key${i}`, value)] });
-        noSpace = r.noSpace;
-        if (noSpace) assert.ok(!r.results[0]!.ok && r.results[0]!.error.kind === "noSpace");
-      }
-      assert.ok(noSpace, "the quota was reached");
-      const refused = await engine.apply({ index: ++index, term: 1, ops: [put("more", "x")] });
-      assert.ok(!refused.results[0]!.ok && refused.results[0]!.error.toApiError().message === "etcdserver: mvcc: database space exceeded");
+      const first = await engine.apply({ index: ++index, term: 1, ops: [put("key0", value)] });
+      let last = first;
+      for (let i = 1; i < 100; i++) last = await engine.apply({ index: ++index, term: 1, ops: [put(`key${i}`, value)] });
+      assert.ok(last.dbSize > first.dbSize + 100 * 3000, `the size grew with the writes: ${first.dbSize} -> ${last.dbSize}`);
+      assert.equal(last.dbSize, (await engine.status()).dbSize);
       const cleared = await engine.apply({ index: ++index, term: 1, ops: [del("key", "kez")] });
       assert.ok(cleared.results[0]!.ok);
       await engine.apply({ index: ++index, term: 1, ops: [{ op: "compact", request: etcdserverpb.CompactionRequest.create({ revision: cleared.revision }) }] });
       await engine.compacted(cleared.revision);
       const defrag = await engine.defrag();
       assert.ok(defrag.after.size < defrag.before.size, `defrag shrinks: ${JSON.stringify(defrag)}`);
-      await engine.disarmNoSpace();
       const ok = await engine.apply({ index: ++index, term: 1, ops: [put("again", "x")] });
       assert.ok(ok.results[0]!.ok);
-      assert.equal(ok.noSpace, false);
+      assert.ok(ok.dbSize < last.dbSize);
     } finally {
       await engine.close();
     }

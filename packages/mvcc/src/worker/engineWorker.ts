@@ -71,8 +71,6 @@ function call(request: EngineRequest): Promise<unknown> {
       return engine.hash();
     case "status":
       return engine.status();
-    case "disarmNoSpace":
-      return engine.disarmNoSpace();
     case "defrag":
       return engine.defrag();
     case "snapshot":

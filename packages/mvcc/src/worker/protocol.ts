@@ -21,7 +21,6 @@ export type EngineMethod =
   | "hashKV"
   | "hash"
   | "status"
-  | "disarmNoSpace"
   | "defrag"
   | "snapshot"
   | "restore"

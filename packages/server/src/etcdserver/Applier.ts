@@ -12,18 +12,19 @@
  * before a restart and are skipped. (Raft learns conf changes in the Ready loop itself.)
  */
 import {
+  CorruptError,
   LeaseNotFoundError,
   NoSpaceError,
   etcdserverpb as pb,
   type EtcdError,
   type mvccpb,
-  type PartialMessage,
 } from "@etcd-ts/api";
 import { checkDeleteRange, checkLeaseRevoke, checkPut, checkRoleGet, checkTxn, checkUserGet, type AuthInfo, type AuthStore } from "@etcd-ts/auth";
 import { NO_LEASE, type Lessor } from "@etcd-ts/lease";
-import type { ApplyOp, BucketWrite, MvccEngine, WatchableStore } from "@etcd-ts/mvcc";
+import { costTxn, type ApplyOp, type BucketWrite, type MvccEngine, type WatchableStore } from "@etcd-ts/mvcc";
 import { ConfChangeType, EntryType, decodeConfChange, decodeConfChangeV2, type ConfChangeV2, type Entry, type RawNode, asConfChangeV2 } from "@etcd-ts/raft";
 import { decodeMember, encodeMember, memberKey, type Member } from "../membership/Member.js";
+import type { AlarmStore } from "./AlarmStore.js";
 import type { ApplyOutcome } from "./ApplyOutcome.js";
 import type { AuthBackendBridge } from "./AuthBackendBridge.js";
 import { decodeInternalRequest, type InternalRequest, type RequestKind } from "./InternalRequest.js";
@@ -43,16 +44,14 @@ export interface ApplierHost {
   readonly node: RawNode;
   readonly wait: Wait<ApplyOutcome>;
   readonly members: Map<bigint, Member>;
-  /** alarms active on this member (NOSPACE blocks puts, as etcd's capped applier). */
-  readonly noSpace: () => boolean;
-  /** onNoSpace: the engine ran over its quota while applying. */
-  onNoSpace(): void;
+  /** alarms are the cluster's alarms: NOSPACE caps writes, CORRUPT refuses them. */
+  readonly alarms: AlarmStore;
   /** header builds a response header at a revision. */
   header(revision: number): pb.ResponseHeader;
   /** consistentIndex is the last raft index the backend has applied. */
   consistentIndex: number;
-  /** onBatchCommitted reports how long one engine batch took to commit, in seconds. */
-  onBatchCommitted(seconds: number): void;
+  /** onBatchCommitted reports how long one engine batch took to commit, in seconds, and the backend size after it. */
+  onBatchCommitted(seconds: number, dbSize: number): void;
   /** onStoreRequest counts a write request handed to the store (metrics). */
   onStoreRequest(kind: "put" | "delete" | "txn"): void;
   /** onLeaseGranted / onLeaseRevoked count lease changes (metrics). */
@@ -60,8 +59,6 @@ export interface ApplierHost {
   onLeaseRevoked(): void;
   /** onApplied reports the applied index after each flush. */
   onApplied(index: number): void;
-  /** onAlarm applies an Alarm request and returns its response. */
-  applyAlarm(request: pb.AlarmRequest): PartialMessage<pb.AlarmResponse>;
 }
 
 type Pending =
@@ -148,9 +145,10 @@ export class Applier {
       }
     }
     if (AUTH_METHODS[request.kind as AuthKind] !== undefined) return this.applyAuth(request as Extract<InternalRequest, { kind: AuthKind }>, index);
+    const refused = this.alarmRefusal(request);
+    if (refused !== undefined) return this.fail(request.id, refused);
     switch (request.kind) {
       case "put": {
-        if (this.host.noSpace()) return this.fail(request.id, new NoSpaceError());
         const lease = request.request.lease;
         if (lease !== NO_LEASE && !lessor.has(lease)) return this.fail(request.id, new LeaseNotFoundError());
         this.host.onStoreRequest("put");
@@ -160,7 +158,6 @@ export class Applier {
         this.host.onStoreRequest("delete");
         return this.op(request.id, { op: "deleteRange", request: request.request });
       case "txn": {
-        if (this.host.noSpace() && txnHasPut(request.request)) return this.fail(request.id, new NoSpaceError());
         // Which branch runs is known only once the engine evaluates the compares: it gets the
         // missing leases and fails the txn only if the taken path puts with one.
         const unknownLeases = txnLeases(request.request).filter((id) => !lessor.has(id));
@@ -198,10 +195,57 @@ export class Applier {
         for (const checkpoint of request.request.checkpoints) lessor.checkpoint(checkpoint.ID, checkpoint.remainingTTL);
         return this.done(request.id, (revision) => ({ ok: true, response: pb.LeaseCheckpointResponse.create({ header: this.host.header(revision) }) }));
       case "alarm": {
-        const response = this.host.applyAlarm(request.request);
-        return this.done(request.id, (revision) => ({ ok: true, response: pb.AlarmResponse.create({ ...response, header: this.host.header(revision) }) }));
+        const alarms = this.applyAlarm(request.request);
+        return this.done(request.id, (revision) => ({ ok: true, response: pb.AlarmResponse.create({ alarms, header: this.host.header(revision) }) }));
       }
     }
+  }
+
+  /**
+   * The requests an active alarm refuses: etcd's corrupt applier refuses every KV and lease
+   * write with CORRUPT; its capped applier (NOSPACE) refuses puts, txns that put and lease
+   * grants, and leaves deletes, compaction and revokes through so that space can be freed.
+   */
+  private alarmRefusal(request: InternalRequest): EtcdError | undefined {
+    const { alarms } = this.host;
+    if (alarms.has(pb.AlarmType.CORRUPT)) {
+      switch (request.kind) {
+        case "put":
+        case "deleteRange":
+        case "txn":
+        case "compact":
+        case "leaseGrant":
+        case "leaseRevoke":
+          return new CorruptError();
+      }
+    }
+    if (alarms.has(pb.AlarmType.NOSPACE)) {
+      if (request.kind === "put" || request.kind === "leaseGrant") return new NoSpaceError();
+      if (request.kind === "txn" && costTxn(request.request) > 0) return new NoSpaceError();
+    }
+    return undefined;
+  }
+
+  /** Applies an Alarm request to the alarm store; the change is written with the batch. */
+  private applyAlarm(request: pb.AlarmRequest): pb.AlarmMember[] {
+    const { alarms } = this.host;
+    const Action = pb.AlarmRequest_AlarmAction;
+    let change;
+    switch (request.action) {
+      case Action.GET:
+        return alarms.list(0n, request.alarm); // etcd lists by type only, whatever the member
+      case Action.ACTIVATE:
+        change = alarms.activate(request.memberID, request.alarm);
+        break;
+      case Action.DEACTIVATE:
+        change = alarms.deactivate(request.memberID, request.alarm);
+        break;
+      default:
+        return [];
+    }
+    if (change === undefined) return [];
+    this.writes.push(...change.writes);
+    return [change.alarm];
   }
 
   /** The permission checks etcd's auth applier makes before applying a request. */
@@ -275,11 +319,10 @@ export class Applier {
     }
     const started = performance.now();
     const result = await this.host.engine.apply({ index, term, ops, writes, prevKv: true });
-    this.host.onBatchCommitted((performance.now() - started) / 1000);
+    this.host.onBatchCommitted((performance.now() - started) / 1000, result.dbSize);
     // Applied, but not to be seen before the WAL has it for sure.
     if (this.gate) await this.gate.durable;
     this.host.consistentIndex = result.consistentIndex;
-    if (result.noSpace) this.host.onNoSpace();
     this.attachLeases(result.events);
     this.host.watchable.notify(result.revision, result.events, result.compactRevision);
     let opIndex = 0;
@@ -333,11 +376,6 @@ const AUTH_METHODS = {
   roleDelete: "roleDelete",
 } as const satisfies Partial<Record<RequestKind, keyof AuthStore>>;
 type AuthKind = keyof typeof AUTH_METHODS;
-
-function txnHasPut(txn: pb.TxnRequest): boolean {
-  const ops = [...txn.success, ...txn.failure];
-  return ops.some((op) => op.request?.$case === "requestPut" || (op.request?.$case === "requestTxn" && txnHasPut(op.request.requestTxn)));
-}
 
 /** txnLeases lists the leases a txn's puts name, on both branches and in nested txns. */
 function txnLeases(txn: pb.TxnRequest, into: bigint[] = []): bigint[] {

@@ -18,16 +18,16 @@ import { join } from "node:path";
 import {
   LeaseNotFoundError,
   NoLeaderError,
+  NoSpaceError,
   RequestTimeoutError,
   TooManyRequestsError,
   RequestTooLargeError,
   StoppedError,
   etcdserverpb as pb,
-  type PartialMessage,
 } from "@etcd-ts/api";
 import { AuthStore, createTokenProvider, simpleTokenIndex, type AuthInfo } from "@etcd-ts/auth";
 import { Lessor, minLeaseTTL } from "@etcd-ts/lease";
-import { openEngine, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
+import { costPut, costTxn, LEASE_OVERHEAD, openEngine, Quota, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
 import {
   EntryType,
   ErrProposalDropped,
@@ -46,6 +46,7 @@ import { Snapshotter, SnapError, Wal } from "@etcd-ts/wal";
 import { DEFAULT_QUOTA_BYTES, parseInitialCluster, type EtcdConfig } from "../config/EtcdConfig.js";
 import { computeClusterId, computeMemberId } from "../membership/ids.js";
 import { decodeMember, encodeMember, type Member } from "../membership/Member.js";
+import { ALARM_BUCKET, AlarmStore } from "./AlarmStore.js";
 import { Applier, MEMBERS_BUCKET, type ApplierHost, type ApplyGate } from "./Applier.js";
 import { AuthBackendBridge } from "./AuthBackendBridge.js";
 import { AutoCompactor } from "./AutoCompactor.js";
@@ -91,7 +92,11 @@ export class EtcdServer implements ApplierHost {
   private leaseTimer: NodeJS.Timeout | undefined;
   private requestSeq = 0n;
   private readonly requestPrefix: bigint;
-  private readonly alarms: pb.AlarmMember[] = [];
+  /** alarms are the cluster's alarms, loaded from the backend at boot (see AlarmStore). */
+  alarms = new AlarmStore();
+  private readonly quota: Quota;
+  /** backendSize is the backend's size after the last applied batch (what the quota checks). */
+  private backendSize: number;
   private fatal: Error | undefined;
   private snapshotting = false;
   private readonly compactor: AutoCompactor;
@@ -113,9 +118,12 @@ export class EtcdServer implements ApplierHost {
     readonly auth: AuthStore,
     readonly authBackend: AuthBackendBridge,
     consistentIndex: number,
+    backendSize: number,
     snapshot: Snapshot | undefined,
   ) {
     this.consistentIndex = consistentIndex;
+    this.backendSize = backendSize;
+    this.quota = new Quota(config.quotaBackendBytes);
     this.appliedIndex = Math.max(consistentIndex, snapshot?.metadata.index ?? 0);
     this.snapshotIndex = snapshot?.metadata.index ?? 0;
     this.durableIndex = storage.lastIndex();
@@ -164,7 +172,7 @@ export class EtcdServer implements ApplierHost {
     const walDir = config.walDir ?? join(memberDir, "wal");
     const snapDir = join(memberDir, "snap");
     await mkdir(snapDir, { recursive: true });
-    const engine = await openEngine(join(snapDir, "db"), { quotaBytes: config.quotaBackendBytes || DEFAULT_QUOTA_BYTES });
+    const engine = await openEngine(join(snapDir, "db"));
     try {
       return await EtcdServer.boot(config, walDir, snapDir, engine);
     } catch (error) {
@@ -216,13 +224,14 @@ export class EtcdServer implements ApplierHost {
       storage.setHardState(contents.hardState);
       storage.append(contents.entries);
       node = new RawNode({ ...raftConfig, id: memberId });
+      checkBackendWithinWal(status.consistentIndex, storage.lastIndex());
     }
 
     const watchable = new WatchableStore(engine, { revision: status.revision, compactRevision: status.compactRevision });
     const authBackend = await AuthBackendBridge.open(engine);
     const tokenProvider = createTokenProvider(config.authToken, { simpleTokenTtlMs: config.authTokenTtl * 1000 });
     const auth = new AuthStore({ backend: authBackend, tokenProvider, bcryptCost: config.bcryptCost });
-    const server = new EtcdServer(config, memberId, clusterId, node, storage, wal, snapshotter, engine, watchable, lessor, auth, authBackend, status.consistentIndex, snapshot);
+    const server = new EtcdServer(config, memberId, clusterId, node, storage, wal, snapshotter, engine, watchable, lessor, auth, authBackend, status.consistentIndex, status.dbSize, snapshot);
     await server.restoreStores();
     server.run(bootstrapMembers.length === 1);
     return server;
@@ -230,6 +239,7 @@ export class EtcdServer implements ApplierHost {
 
   /** Rebuilds members and leases (with their keys) from the backend. */
   private async restoreStores(): Promise<void> {
+    this.alarms = AlarmStore.load(await this.engine.readBucket(ALARM_BUCKET), this.memberId);
     for (const { value } of await this.engine.readBucket(MEMBERS_BUCKET)) {
       const member = decodeMember(value);
       this.members.set(member.id, member);
@@ -355,12 +365,19 @@ export class EtcdServer implements ApplierHost {
     this.applyQueue = this.applyQueue.then(() => this.applier.apply(entries, gate)).catch((error: Error) => this.crash(error));
   }
 
+  /** defrag rewrites the backend without free pages; the quota sees the smaller size at once. */
+  async defrag(): Promise<void> {
+    const result = await this.engine.defrag();
+    this.backendSize = result.after.size;
+  }
+
   /** refreshStatus reads the engine's sizes for the metrics (called before a scrape). */
   async refreshStatus(): Promise<void> {
     this.lastStatus = await this.engine.status();
   }
 
-  onBatchCommitted(seconds: number): void {
+  onBatchCommitted(seconds: number, dbSize: number): void {
+    this.backendSize = dbSize;
     this.metrics.backendCommit.observe(seconds);
     // etcd warns "apply request took too long" past 100 ms and counts it.
     if (seconds > 0.1) this.metrics.slowApply.inc();
@@ -402,39 +419,6 @@ export class EtcdServer implements ApplierHost {
   /** header builds a response header at `revision`. */
   header(revision: number): pb.ResponseHeader {
     return pb.ResponseHeader.create({ clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.term });
-  }
-
-  noSpace(): boolean {
-    return this.alarms.some((a) => a.alarm === pb.AlarmType.NOSPACE);
-  }
-
-  onNoSpace(): void {
-    if (!this.alarms.some((a) => a.alarm === pb.AlarmType.NOSPACE && a.memberID === this.memberId)) {
-      this.alarms.push(pb.AlarmMember.create({ memberID: this.memberId, alarm: pb.AlarmType.NOSPACE }));
-    }
-  }
-
-  applyAlarm(request: pb.AlarmRequest): PartialMessage<pb.AlarmResponse> {
-    const { AlarmAction } = { AlarmAction: pb.AlarmRequest_AlarmAction };
-    const matches = (a: pb.AlarmMember): boolean => (request.memberID === 0n || a.memberID === request.memberID) && (request.alarm === pb.AlarmType.NONE || a.alarm === request.alarm);
-    switch (request.action) {
-      case AlarmAction.GET:
-        return { alarms: this.alarms.filter(matches) };
-      case AlarmAction.ACTIVATE: {
-        if (request.alarm === pb.AlarmType.NONE) return { alarms: [] };
-        const alarm = pb.AlarmMember.create({ memberID: request.memberID, alarm: request.alarm });
-        if (!this.alarms.some((a) => a.memberID === alarm.memberID && a.alarm === alarm.alarm)) this.alarms.push(alarm);
-        return { alarms: [alarm] };
-      }
-      case AlarmAction.DEACTIVATE: {
-        const removed = this.alarms.filter((a) => a.memberID === request.memberID && a.alarm === request.alarm);
-        for (const a of removed) this.alarms.splice(this.alarms.indexOf(a), 1);
-        if (removed.some((a) => a.alarm === pb.AlarmType.NOSPACE) && !this.noSpace()) void this.engine.disarmNoSpace();
-        return { alarms: removed };
-      }
-      default:
-        return { alarms: [] };
-    }
   }
 
   onApplied(index: number): void {
@@ -506,7 +490,7 @@ export class EtcdServer implements ApplierHost {
 
   /** alarmList lists the active alarms. */
   alarmList(): pb.AlarmMember[] {
-    return [...this.alarms];
+    return this.alarms.list();
   }
 
   /** watchProgressNotifyIntervalMs: how often quiet progress-notify watchers hear the revision (etcd: 10 min). */
@@ -531,6 +515,7 @@ export class EtcdServer implements ApplierHost {
   async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, authInfo?: AuthInfo, signal?: AbortSignal): Promise<unknown> {
     if (this.stopped) throw new StoppedError();
     if (this.committedRaftIndex - this.appliedIndex > MAX_APPLY_LAG) throw new TooManyRequestsError();
+    if (kind === "put" || kind === "txn" || kind === "leaseGrant") await this.checkQuota(kind, request as RequestOf<"put" | "txn" | "leaseGrant">);
     const id = this.nextRequestId();
     const data = encodeInternalRequest({ kind, id, user: authInfo?.username ?? "", authRevision: authInfo?.revision ?? 0, request } as InternalRequest);
     if (data.length > this.config.maxRequestBytes) throw new RequestTooLargeError();
@@ -554,6 +539,21 @@ export class EtcdServer implements ApplierHost {
     if (result.ok) return result.response;
     this.metrics.proposalsFailed.inc();
     throw result.error;
+  }
+
+  /**
+   * checkQuota refuses a put, txn or lease grant that would take the backend to its quota,
+   * before it reaches raft (etcd's quotaKVServer / quotaLeaseServer): the NOSPACE alarm is
+   * raised through raft first, then the caller gets NOSPACE; nothing of the request is applied.
+   */
+  private async checkQuota(kind: "put" | "txn" | "leaseGrant", request: RequestOf<"put" | "txn" | "leaseGrant">): Promise<void> {
+    const cost = kind === "put" ? costPut(request as pb.PutRequest) : kind === "txn" ? costTxn(request as pb.TxnRequest) : LEASE_OVERHEAD;
+    if (this.quota.available(this.backendSize, cost)) return;
+    if (this.alarms.list(this.memberId, pb.AlarmType.NOSPACE).length === 0) {
+      const alarm = pb.AlarmRequest.create({ action: pb.AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId, alarm: pb.AlarmType.NOSPACE });
+      await this.propose("alarm", alarm).catch(() => undefined);
+    }
+    throw new NoSpaceError();
   }
 
   /** linearizableReadNotify resolves when a read may be served linearizably (shared ReadIndex). */
@@ -674,4 +674,19 @@ export class EtcdServer implements ApplierHost {
     await this.wal.close().catch(() => undefined);
     await this.engine.close().catch(() => undefined);
   }
+}
+
+/**
+ * checkBackendWithinWal refuses a backend that has applied raft entries the WAL does not
+ * hold. The backend commits a Ready's entries while their WAL fdatasync is in flight, so a
+ * system crash can keep the backend's pages and lose the WAL's tail; booting on would let
+ * new entries at those indexes pass for "already applied" and be skipped.
+ */
+function checkBackendWithinWal(consistentIndex: number, lastWalIndex: number): void {
+  if (consistentIndex <= lastWalIndex) return;
+  throw new Error(
+    `etcd-ts: the backend has applied raft index ${consistentIndex}, but the last index in the WAL is ${lastWalIndex}: ` +
+      "the WAL lost entries the backend already holds (a system crash before the WAL's fsync completed?); " +
+      "refusing to start — restore this member from a snapshot, or remove it and add it back to the cluster",
+  );
 }

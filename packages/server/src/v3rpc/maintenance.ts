@@ -87,7 +87,7 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
     const started = performance.now();
     server.metrics.defragInflight.set(1);
     try {
-      await server.engine.defrag();
+      await server.defrag();
     } finally {
       server.metrics.defragInflight.set(0);
     }
