@@ -18,11 +18,10 @@
  *
  * Not here: deciding when to snapshot, or the snapshot files themselves (see Snapshotter).
  */
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
-import { fdatasync, write as fsWrite } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Entry, HardState } from "@etcd-ts/raft";
-import { lockDir, type DirLock } from "./FileLock.js";
+import type { DirLock } from "./FileLock.js";
+import { datasync, nodeFileSystem, writeFully, type WalFile, type WalFileSystem } from "./FileSystem.js";
 import { preallocate, SegmentPipeline } from "./SegmentPipeline.js";
 import { decodeRecord, isZero, RecordEncoder } from "./RecordCodec.js";
 import { RecordType } from "./RecordType.js";
@@ -50,6 +49,8 @@ export const SEGMENT_SIZE = 64 * 1024 * 1024;
 export interface WalOptions {
   /** segmentSize is the size at which a segment is cut and the next one begins. */
   readonly segmentSize?: number;
+  /** fs is the file layer (default: node:fs); tests pass `PowerCutDisk.mount()` from `@etcd-ts/wal/testing`. */
+  readonly fs?: WalFileSystem;
 }
 
 /** WalContents is what `readAll` recovered. */
@@ -67,7 +68,7 @@ const EMPTY_STATE: HardState = { term: 0, vote: 0n, commit: 0 };
 
 /** Wal is an open write-ahead log. */
 export class Wal {
-  private file: FileHandle | undefined;
+  private file: WalFile | undefined;
   private segment: SegmentName | undefined;
   private offset = 0;
   private readonly encoder = new RecordEncoder(0);
@@ -88,6 +89,7 @@ export class Wal {
   private constructor(
     /** dir is the WAL directory. */
     readonly dir: string,
+    private readonly fs: WalFileSystem,
     private readonly lock: DirLock,
     /** Segments from the one holding the snapshot on, oldest first. */
     private segments: SegmentName[],
@@ -95,9 +97,9 @@ export class Wal {
     private readonly segmentSize: number,
   ) {}
 
-  /** exists tells whether `dir` holds WAL segments. */
-  static async exists(dir: string): Promise<boolean> {
-    const files = await readdir(dir).catch(() => []);
+  /** exists tells whether `dir` holds WAL segments (only `options.fs` is used). */
+  static async exists(dir: string, options: WalOptions = {}): Promise<boolean> {
+    const files = await (options.fs ?? nodeFileSystem).readdir(dir).catch(() => []);
     return sortedSegments(files).length > 0;
   }
 
@@ -107,27 +109,28 @@ export class Wal {
    * written under a temporary name and renamed.
    */
   static async create(dir: string, metadata: WalMetadata, options: WalOptions = {}): Promise<Wal> {
-    if (await Wal.exists(dir)) throw new WalExistsError(dir);
+    if (await Wal.exists(dir, options)) throw new WalExistsError(dir);
+    const fs = options.fs ?? nodeFileSystem;
     const segmentSize = options.segmentSize ?? SEGMENT_SIZE;
     const tmp = `${dir}.tmp`;
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
-    const first = await open(join(tmp, segmentFileName(0, 0)), "w+");
+    await fs.remove(tmp, { recursive: true });
+    await fs.mkdir(tmp);
+    const first = await fs.open(join(tmp, segmentFileName(0, 0)), "w+");
     try {
       await preallocate(first, segmentSize);
       const encoder = new RecordEncoder(0);
       encoder.append(RecordType.CRC, encodeCrc(0));
       encoder.append(RecordType.METADATA, encodeMetadata(metadata));
       encoder.append(RecordType.SNAPSHOT, encodeSnapshotMarker({ index: 0, term: 0 }));
-      await first.write(encoder.bytes(), 0, encoder.size, 0);
-      await first.datasync();
+      await writeFully(first, encoder.bytes(), 0);
+      await datasync(first);
     } finally {
       await first.close();
     }
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dirname(dir), { recursive: true });
-    await rename(tmp, dir);
-    await syncDir(dirname(dir));
+    await fs.remove(dir, { recursive: true });
+    await fs.mkdir(dirname(dir));
+    await fs.rename(tmp, dir);
+    await fs.fsyncDir(dirname(dir));
     const wal = await Wal.open(dir, { index: 0, term: 0 }, options);
     await wal.readAll();
     return wal;
@@ -138,7 +141,8 @@ export class Wal {
    * beginning). Call `readAll()` next; saves are refused until then.
    */
   static async open(dir: string, snapshot: SnapshotMarker = { index: 0, term: 0 }, options: WalOptions = {}): Promise<Wal> {
-    const segments = sortedSegments(await readdir(dir).catch(() => []));
+    const fs = options.fs ?? nodeFileSystem;
+    const segments = sortedSegments(await fs.readdir(dir).catch(() => []));
     if (segments.length === 0) throw new WalNotFoundError(dir);
     for (let i = 1; i < segments.length; i++) {
       if (segments[i]!.seq !== segments[i - 1]!.seq + 1) {
@@ -147,8 +151,8 @@ export class Wal {
     }
     const start = searchIndex(segments, snapshot.index);
     if (start < 0) throw new SnapshotNotFoundError(snapshot.index, snapshot.term);
-    const lock = await lockDir(dir);
-    const wal = new Wal(dir, lock, segments.slice(start), snapshot, options.segmentSize ?? SEGMENT_SIZE);
+    const lock = await fs.lock(dir);
+    const wal = new Wal(dir, fs, lock, segments.slice(start), snapshot, options.segmentSize ?? SEGMENT_SIZE);
     wal.released = segments.slice(0, start);
     return wal;
   }
@@ -174,7 +178,7 @@ export class Wal {
       const segment = this.segments[s]!;
       const path = join(this.dir, segment.file);
       const isLast = s === this.segments.length - 1;
-      const buf = await readWritten(path);
+      const buf = await readWritten(this.fs, path);
       let offset = 0;
       let first = true;
       for (;;) {
@@ -184,14 +188,14 @@ export class Wal {
           // last segment is the remains of an unacknowledged write; it is zeroed below.
           if (isLast && !isZero(buf, offset, buf.length)) {
             repaired = { file: path, offset };
-            await zeroTail(path, offset, buf.length);
+            await zeroTail(this.fs, path, offset, buf.length);
           }
           break;
         }
         if (result.kind === "bad") {
           if (isLast && isTorn(buf, result.offset, result.frameEnd)) {
             repaired = { file: path, offset: result.offset };
-            await zeroTail(path, result.offset, buf.length);
+            await zeroTail(this.fs, path, result.offset, buf.length);
             break;
           }
           throw new WalCorruptError(path, result.offset, result.reason);
@@ -262,7 +266,7 @@ export class Wal {
     if (!snapshotFound) throw new SnapshotNotFoundError(this.snapshot.index, this.snapshot.term);
 
     const last = this.segments[this.segments.length - 1]!;
-    this.file = await open(join(this.dir, last.file), "r+");
+    this.file = await this.fs.open(join(this.dir, last.file), "r+");
     this.segment = last;
     this.offset = endOffset;
     this.encoder.crc = crc ?? 0;
@@ -270,7 +274,7 @@ export class Wal {
     this.metadata = metadata;
     this.lastIndex = lastIndex;
     this.appendMode = true;
-    this.pipeline = new SegmentPipeline(this.dir, this.segmentSize);
+    this.pipeline = new SegmentPipeline(this.fs, this.dir, this.segmentSize);
     this.pipeline.start();
     return repaired ? { metadata, hardState, entries, repaired } : { metadata, hardState, entries };
   }
@@ -349,10 +353,10 @@ export class Wal {
     while (this.released.length > 0 && this.released.length + this.segments.length > maxSegments) {
       const oldest = this.released.shift()!;
       const path = join(this.dir, oldest.file);
-      await rm(path, { force: true });
+      await this.fs.remove(path);
       deleted.push(path);
     }
-    if (deleted.length > 0) await syncDir(this.dir);
+    if (deleted.length > 0) await this.fs.fsyncDir(this.dir);
     return deleted;
   }
 
@@ -374,7 +378,7 @@ export class Wal {
     try {
       if (this.file && !this.failed) {
         if (this.unflushed) await this.writeBatch(false);
-        await this.file.datasync();
+        await datasync(this.file);
       }
     } finally {
       await this.file?.close();
@@ -404,7 +408,7 @@ export class Wal {
 
   private async writeBatch(sync: boolean, onWritten?: () => void): Promise<void> {
     const bytes = this.encoder.bytes();
-    await writeAndSync(this.file!.fd, bytes, this.offset, sync, onWritten);
+    await writeAndSync(this.file!, bytes, this.offset, sync, onWritten);
     this.offset += bytes.length;
     this.written += bytes.length;
     this.unflushed = false;
@@ -414,26 +418,26 @@ export class Wal {
   private async cut(): Promise<void> {
     const full = this.file!;
     await full.truncate(this.offset);
-    await full.datasync();
+    await datasync(full);
     await full.close();
     this.file = undefined;
 
     const next: SegmentName = { seq: this.segment!.seq + 1, index: this.lastIndex + 1, file: segmentFileName(this.segment!.seq + 1, this.lastIndex + 1) };
-    const { path: tmpPath, handle } = await this.pipeline!.take();
+    const { path: tmpPath, file } = await this.pipeline!.take();
     try {
       this.encoder.reset();
       this.encoder.append(RecordType.CRC, encodeCrc(this.encoder.crc));
       this.encoder.append(RecordType.METADATA, encodeMetadata(this.metadata!));
       this.encoder.append(RecordType.STATE, encodeHardState(this.state));
-      await handle.write(this.encoder.bytes(), 0, this.encoder.size, 0);
-      await handle.datasync();
+      await writeFully(file, this.encoder.bytes(), 0);
+      await datasync(file);
     } catch (error) {
-      await handle.close();
+      await file.close();
       throw error;
     }
-    await rename(tmpPath, join(this.dir, next.file));
-    await syncDir(this.dir);
-    this.file = handle;
+    await this.fs.rename(tmpPath, join(this.dir, next.file));
+    await this.fs.fsyncDir(this.dir);
+    this.file = file;
     this.segment = next;
     this.segments.push(next);
     this.offset = this.encoder.size;
@@ -445,15 +449,15 @@ export class Wal {
  * proposal, so it chains libuv's callbacks in one promise instead of a FileHandle promise per
  * step (measured: a few tens of µs less per save).
  */
-function writeAndSync(fd: number, bytes: Uint8Array, offset: number, sync: boolean, onWritten?: () => void): Promise<void> {
+function writeAndSync(file: WalFile, bytes: Uint8Array, offset: number, sync: boolean, onWritten?: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const writeFrom = (done: number): void => {
-      fsWrite(fd, bytes, done, bytes.length - done, offset + done, (error, written) => {
+      file.write(bytes, done, bytes.length - done, offset + done, (error, written) => {
         if (error) return reject(error);
         if (done + written < bytes.length) return writeFrom(done + written);
         onWritten?.();
         if (!sync) return resolve();
-        fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
+        file.fdatasync((syncError) => (syncError ? reject(syncError) : resolve()));
       });
     };
     writeFrom(0);
@@ -473,16 +477,16 @@ const SCAN_CHUNK = 1024 * 1024;
  * until the next garbage collection (an idle member has none for a long time). Records, torn
  * tails and corruption read the same in the shorter buffer: past it there is nothing but zeros.
  */
-async function readWritten(path: string): Promise<Uint8Array> {
-  const handle = await open(path, "r");
+async function readWritten(fs: WalFileSystem, path: string): Promise<Uint8Array> {
+  const handle = await fs.open(path, "r");
   try {
-    const size = (await handle.stat()).size;
+    const size = await handle.size();
     const chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, size));
     const zeros = Buffer.alloc(chunk.length);
     let end = 0;
     for (let to = size; to > 0 && end === 0; to -= SCAN_CHUNK) {
       const from = Math.max(0, to - SCAN_CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, to - from, from);
+      const bytesRead = await handle.read(chunk, 0, to - from, from);
       // A zero chunk (most of a fresh segment) is skipped by one native comparison.
       if (chunk.subarray(0, bytesRead).equals(zeros.subarray(0, bytesRead))) continue;
       for (let i = bytesRead - 1; i >= 0; i--) {
@@ -495,7 +499,7 @@ async function readWritten(path: string): Promise<Uint8Array> {
     const length = Math.min(size, Math.ceil(end / SECTOR) * SECTOR);
     const buf = Buffer.allocUnsafe(length);
     for (let read = 0; read < length; ) {
-      const { bytesRead } = await handle.read(buf, read, length - read, read);
+      const bytesRead = await handle.read(buf, read, length - read, read);
       if (bytesRead === 0) throw new WalCorruptError(path, read, "segment shrank while being read");
       read += bytesRead;
     }
@@ -518,31 +522,21 @@ function isTorn(buf: Uint8Array, offset: number, frameEnd: number): boolean {
 }
 
 /** zeroTail overwrites [from, to) of a file with zeros and syncs it. */
-async function zeroTail(path: string, from: number, to: number): Promise<void> {
-  const handle = await open(path, "r+");
+async function zeroTail(fs: WalFileSystem, path: string, from: number, to: number): Promise<void> {
+  const handle = await fs.open(path, "r+");
   try {
-    const size = (await handle.stat()).size;
+    const size = await handle.size();
     await handle.truncate(from);
     await handle.truncate(Math.max(size, to));
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** syncDir makes a directory's entries (renames, creations, deletions) durable. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
+    await datasync(handle);
   } finally {
     await handle.close();
   }
 }
 
 /** walSize is the total size of a WAL's segment files (for status reports). */
-export async function walSize(dir: string): Promise<number> {
+export async function walSize(dir: string, fs: WalFileSystem = nodeFileSystem): Promise<number> {
   let total = 0;
-  for (const s of sortedSegments(await readdir(dir))) total += (await stat(join(dir, s.file))).size;
+  for (const s of sortedSegments(await fs.readdir(dir))) total += await fs.size(join(dir, s.file));
   return total;
 }
