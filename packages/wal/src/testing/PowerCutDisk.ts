@@ -62,8 +62,8 @@ class Content {
     public size = bytes.length,
   ) {}
 
-  static of(bytes: Uint8Array): Content {
-    return new Content(Uint8Array.from(bytes));
+  clone(): Content {
+    return new Content(this.bytes.slice(0, this.size));
   }
 
   apply(change: Change): void {
@@ -97,10 +97,12 @@ class Content {
   }
 }
 
+/** FileNode is a file: its content as reads see it, and as a power cut would leave it. */
 class FileNode {
   readonly kind = "file";
   content = new Content();
-  durable: Uint8Array = new Uint8Array(0);
+  durable = new Content();
+  /** pending: the changes made since the last sync, oldest first. */
   pending: Change[] = [];
 
   change(change: Change): void {
@@ -108,12 +110,14 @@ class FileNode {
     this.pending.push(change);
   }
 
+  /** sync makes the pending changes durable (applied to the durable copy: no whole-file copy). */
   sync(): void {
-    this.durable = this.content.copy();
+    for (const change of this.pending) this.durable.apply(change);
     this.pending = [];
   }
 }
 
+/** DirNode is a directory: its entries as reads see them, and as a power cut would leave them. */
 class DirNode {
   readonly kind = "dir";
   entries = new Map<string, FileNode | DirNode>();
@@ -313,7 +317,7 @@ class Machine {
   }
 
   private restoreFile(file: FileNode): void {
-    const content = Content.of(file.durable);
+    const content = file.durable;
     if (this.mode === "tear" && file.pending.length > 0) {
       const torn = this.random(file.pending.length);
       for (let i = 0; i < torn; i++) content.apply(file.pending[i]!);
@@ -326,7 +330,7 @@ class Machine {
       }
     }
     file.content = content;
-    file.durable = content.copy();
+    file.durable = content.clone();
     file.pending = [];
   }
 }
