@@ -23,7 +23,7 @@ import type { Entry, HardState } from "@etcd-ts/raft";
 import type { DirLock } from "./FileLock.js";
 import { datasync, nodeFileSystem, writeFully, type WalFile, type WalFileSystem } from "./FileSystem.js";
 import { preallocate, SegmentPipeline } from "./SegmentPipeline.js";
-import { decodeRecord, isZero, RecordEncoder } from "./RecordCodec.js";
+import { decodeRecord, isZero, RECORD_HEADER_SIZE, RecordEncoder } from "./RecordCodec.js";
 import { RecordType } from "./RecordType.js";
 import {
   decodeCrc,
@@ -178,11 +178,20 @@ export class Wal {
       const segment = this.segments[s]!;
       const path = join(this.dir, segment.file);
       const isLast = s === this.segments.length - 1;
-      const buf = await readWritten(this.fs, path);
+      const size = await this.fs.size(path);
+      let buf = await readPrefix(this.fs, path, await writtenLength(this.fs, path));
       let offset = 0;
       let first = true;
       for (;;) {
-        const result = decodeRecord(buf, offset, crc ?? 0);
+        let result = decodeRecord(buf, offset, crc ?? 0);
+        // The buffer stops at the last non-zero sector, but a whole record can end in zero bytes
+        // past it: read on to the end of the frame before judging it torn.
+        while (result.kind === "bad" && buf.length < size) {
+          const frameEnd = offset + RECORD_HEADER_SIZE + (offset + RECORD_HEADER_SIZE <= buf.length ? new DataView(buf.buffer, buf.byteOffset).getUint32(offset, true) : 0);
+          if (frameEnd <= buf.length) break;
+          buf = await readPrefix(this.fs, path, Math.min(size, Math.ceil(frameEnd / SECTOR) * SECTOR));
+          result = decodeRecord(buf, offset, crc ?? 0);
+        }
         if (result.kind === "end") {
           // A zeroed header: the never-written rest of the segment. Anything after it in the
           // last segment is the remains of an unacknowledged write; it is zeroed below.
@@ -472,12 +481,13 @@ const SECTOR = 512;
 const SCAN_CHUNK = 1024 * 1024;
 
 /**
- * readWritten reads a segment up to its last non-zero sector: the preallocated, never-written
- * rest of a 64 MiB segment is all zeros, and reading it would leave a 64 MiB buffer resident
- * until the next garbage collection (an idle member has none for a long time). Records, torn
- * tails and corruption read the same in the shorter buffer: past it there is nothing but zeros.
+ * writtenLength is how much of a segment to read: up to its last non-zero sector. The
+ * preallocated, never-written rest of a 64 MiB segment is all zeros, and reading it would leave
+ * a 64 MiB buffer resident until the next garbage collection (an idle member has none for a
+ * long time). Past that length there is nothing but zeros — which a whole record may still end
+ * with, so a record that runs past it must be read on before it is judged (see readAll).
  */
-async function readWritten(fs: WalFileSystem, path: string): Promise<Uint8Array> {
+async function writtenLength(fs: WalFileSystem, path: string): Promise<number> {
   const handle = await fs.open(path, "r");
   try {
     const size = await handle.size();
@@ -496,7 +506,16 @@ async function readWritten(fs: WalFileSystem, path: string): Promise<Uint8Array>
         }
       }
     }
-    const length = Math.min(size, Math.ceil(end / SECTOR) * SECTOR);
+    return Math.min(size, Math.ceil(end / SECTOR) * SECTOR);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** readPrefix reads the first `length` bytes of a file. */
+async function readPrefix(fs: WalFileSystem, path: string, length: number): Promise<Uint8Array> {
+  const handle = await fs.open(path, "r");
+  try {
     const buf = Buffer.allocUnsafe(length);
     for (let read = 0; read < length; ) {
       const bytesRead = await handle.read(buf, read, length - read, read);
