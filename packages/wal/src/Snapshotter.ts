@@ -5,7 +5,8 @@
  * A file is `[u32 LE CRC-32C of the payload][payload]`, the payload being raft's encoding of
  * the Snapshot (metadata with the ConfState, and its data — small here: the LMDB copy that
  * backs a snapshot lives apart, in `snap/db`). Files are written under a temporary name,
- * synced and renamed, so a crash leaves no half file under a real name. Loading takes the
+ * synced and renamed, and the directory synced, so neither a crash nor a power cut leaves a
+ * half file under a real name, or loses a snapshot that `save` returned. Loading takes the
  * newest file whose checksum holds; a corrupt one is renamed `*.broken` and reported, never
  * silently used.
  */
@@ -13,7 +14,7 @@ import { join } from "node:path";
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from "@etcd-ts/raft";
 import { crc32c } from "./crc32c.js";
 import { SnapError } from "./errors.js";
-import { nodeFileSystem, writeFully, type WalFileSystem } from "./FileSystem.js";
+import { mkdirDurable, nodeFileSystem, writeFully, type WalFileSystem } from "./FileSystem.js";
 import { hex16 } from "./SegmentName.js";
 
 const SNAP_PATTERN = /^([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
@@ -49,9 +50,14 @@ export class Snapshotter {
     this.fs = options.fs ?? nodeFileSystem;
   }
 
-  /** save writes a snapshot durably; it returns the file's path. */
+  /**
+   * save writes a snapshot durably — file synced, renamed into place, directory synced (and
+   * the directories it had to create synced into their parents) — and returns its path.
+   */
   async save(snapshot: Snapshot): Promise<string> {
-    await this.fs.mkdir(this.dir);
+    // A directory created here is synced into its parent, or a power cut could take it (and
+    // the snapshot in it) away.
+    await mkdirDurable(this.fs, this.dir);
     const payload = encodeSnapshot(snapshot);
     const file = new Uint8Array(4 + payload.length);
     new DataView(file.buffer).setUint32(0, crc32c(payload), true);

@@ -21,7 +21,7 @@
 import { dirname, join } from "node:path";
 import type { Entry, HardState } from "@etcd-ts/raft";
 import type { DirLock } from "./FileLock.js";
-import { datasync, nodeFileSystem, writeFully, type WalFile, type WalFileSystem } from "./FileSystem.js";
+import { datasync, mkdirDurable, nodeFileSystem, writeFully, type WalFile, type WalFileSystem } from "./FileSystem.js";
 import { preallocate, SegmentPipeline } from "./SegmentPipeline.js";
 import { decodeRecord, isZero, RECORD_HEADER_SIZE, RecordEncoder } from "./RecordCodec.js";
 import { RecordType } from "./RecordType.js";
@@ -106,13 +106,16 @@ export class Wal {
   /**
    * create makes a new WAL in `dir` (which must not hold one) for the member `metadata`
    * names, and returns it in append mode. The directory appears whole or not at all: it is
-   * written under a temporary name and renamed.
+   * written under a temporary name, synced, renamed, and the rename synced; parent directories
+   * it creates are synced too, so a WAL that create() returned survives a power cut.
    */
   static async create(dir: string, metadata: WalMetadata, options: WalOptions = {}): Promise<Wal> {
     if (await Wal.exists(dir, options)) throw new WalExistsError(dir);
     const fs = options.fs ?? nodeFileSystem;
     const segmentSize = options.segmentSize ?? SEGMENT_SIZE;
     const tmp = `${dir}.tmp`;
+    // Parents created here must not vanish in a power cut, taking the WAL with them.
+    await mkdirDurable(fs, dirname(dir));
     await fs.remove(tmp, { recursive: true });
     await fs.mkdir(tmp);
     const first = await fs.open(join(tmp, segmentFileName(0, 0)), "w+");
@@ -127,8 +130,10 @@ export class Wal {
     } finally {
       await first.close();
     }
+    // The segment's name lives in the temporary directory: durable only once that is synced,
+    // or the rename below could publish a directory that a power cut leaves empty.
+    await fs.fsyncDir(tmp);
     await fs.remove(dir, { recursive: true });
-    await fs.mkdir(dirname(dir));
     await fs.rename(tmp, dir);
     await fs.fsyncDir(dirname(dir));
     const wal = await Wal.open(dir, { index: 0, term: 0 }, options);

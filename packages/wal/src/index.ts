@@ -15,7 +15,7 @@ export type { SegmentName } from "./SegmentName.js";
 export { crc32c, crc32cUpdate } from "./crc32c.js";
 export { LOCK_FILE } from "./FileLock.js";
 export type { DirLock } from "./FileLock.js";
-export { nodeFileSystem } from "./FileSystem.js";
+export { mkdirDurable, nodeFileSystem } from "./FileSystem.js";
 export type { OpenFlags, WalFile, WalFileSystem } from "./FileSystem.js";
 export {
   SnapError,
