@@ -48,7 +48,10 @@ export interface SyncRecord {
 /** PowerCutError is the failure of every call made, or still in flight, across a power cut. */
 export class PowerCutError extends Error {
   override name = "PowerCutError";
-  constructor(readonly operation: string) {
+  constructor(
+    /** operation names the call that did not happen (or whose outcome was never heard). */
+    readonly operation: string,
+  ) {
     super(`power cut: ${operation} did not happen`);
   }
 }
