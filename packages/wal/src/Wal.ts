@@ -13,8 +13,12 @@
  * Durability contract: when `save()` resolves, everything it was given is on disk (one
  * fdatasync per call — group commit — whenever it carries entries or a new term or vote;
  * a commit-index-only change is kept in memory and written with the next synced save or at
- * close, as etcd's buffered WAL does, since the commit index can be recovered from a quorum). After a failed write or sync the WAL refuses every
- * further call: what reached the disk is unknown, and the member must restart and replay.
+ * close, as etcd's buffered WAL does, since the commit index can be recovered from a quorum).
+ * Names are made durable too: `create()` syncs the new directory, its rename and any parent it
+ * made; a segment cut syncs the directory after renaming the next segment in. So after a power
+ * cut, not only a process crash, every save that resolved is there (test/powercut.test.ts).
+ * After a failed write or sync the WAL refuses every further call: what reached the disk is
+ * unknown, and the member must restart and replay.
  *
  * Not here: deciding when to snapshot, or the snapshot files themselves (see Snapshotter).
  */
