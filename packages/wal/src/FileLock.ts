@@ -15,7 +15,7 @@ export const LOCK_FILE = ".lock";
 
 const heldInThisProcess = new Set<string>();
 
-/** DirLock is a held lock; release it exactly once. */
+/** DirLock is a held lock of a directory (see `WalFileSystem.lock`); release it once. */
 export interface DirLock {
   release(): Promise<void>;
 }

@@ -5,15 +5,16 @@
  * A file is `[u32 LE CRC-32C of the payload][payload]`, the payload being raft's encoding of
  * the Snapshot (metadata with the ConfState, and its data — small here: the LMDB copy that
  * backs a snapshot lives apart, in `snap/db`). Files are written under a temporary name,
- * synced and renamed, so a crash leaves no half file under a real name. Loading takes the
+ * synced and renamed, and the directory synced, so neither a crash nor a power cut leaves a
+ * half file under a real name, or loses a snapshot that `save` returned. Loading takes the
  * newest file whose checksum holds; a corrupt one is renamed `*.broken` and reported, never
  * silently used.
  */
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from "@etcd-ts/raft";
 import { crc32c } from "./crc32c.js";
 import { SnapError } from "./errors.js";
+import { mkdirDurable, nodeFileSystem, writeFully, type WalFileSystem } from "./FileSystem.js";
 import { hex16 } from "./SegmentName.js";
 
 const SNAP_PATTERN = /^([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
@@ -29,45 +30,55 @@ export interface BrokenSnapshot {
   readonly reason: string;
 }
 
+/** SnapshotterOptions configures a Snapshotter. */
+export interface SnapshotterOptions {
+  /** fs is the file layer (default: node:fs); tests pass `PowerCutDisk.mount()` from `@etcd-ts/wal/testing`. */
+  readonly fs?: WalFileSystem;
+}
+
 /** Snapshotter saves, loads and purges snapshot files in one directory. */
 export class Snapshotter {
   /** broken lists the files `load` set aside since this snapshotter was made. */
   readonly broken: BrokenSnapshot[] = [];
+  private readonly fs: WalFileSystem;
 
   constructor(
     /** dir is the snapshot directory (`member/snap`). */
     readonly dir: string,
-  ) {}
+    options: SnapshotterOptions = {},
+  ) {
+    this.fs = options.fs ?? nodeFileSystem;
+  }
 
-  /** save writes a snapshot durably; it returns the file's path. */
+  /**
+   * save writes a snapshot durably — file synced, renamed into place, directory synced (and
+   * the directories it had to create synced into their parents) — and returns its path.
+   */
   async save(snapshot: Snapshot): Promise<string> {
-    await mkdir(this.dir, { recursive: true });
+    // A directory created here is synced into its parent, or a power cut could take it (and
+    // the snapshot in it) away.
+    await mkdirDurable(this.fs, this.dir);
     const payload = encodeSnapshot(snapshot);
     const file = new Uint8Array(4 + payload.length);
     new DataView(file.buffer).setUint32(0, crc32c(payload), true);
     file.set(payload, 4);
     const name = snapFileName(snapshot.metadata.term, snapshot.metadata.index);
     const tmp = join(this.dir, `${name}.tmp`);
-    const handle = await open(tmp, "w");
+    const handle = await this.fs.open(tmp, "w");
     try {
-      await handle.writeFile(file);
+      await writeFully(handle, file, 0);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(tmp, join(this.dir, name));
-    const dirHandle = await open(this.dir, "r");
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
+    await this.fs.rename(tmp, join(this.dir, name));
+    await this.fs.fsyncDir(this.dir);
     return join(this.dir, name);
   }
 
   /** snapNames lists the snapshot files, newest (highest term, then index) first. */
   async snapNames(): Promise<string[]> {
-    const files = await readdir(this.dir).catch(() => [] as string[]);
+    const files = await this.fs.readdir(this.dir).catch(() => [] as string[]);
     return files.filter((f) => SNAP_PATTERN.test(f)).sort().reverse();
   }
 
@@ -86,14 +97,14 @@ export class Snapshotter {
       const reason = await this.check(path);
       if (typeof reason !== "string") return reason;
       this.broken.push({ file: path, reason });
-      await rename(path, `${path}.broken`);
+      await this.fs.rename(path, `${path}.broken`);
     }
     throw new SnapError(`snap: no available snapshot in ${this.dir}`);
   }
 
   /** Reads and checks one file: the snapshot, or why it is unusable. */
   private async check(path: string): Promise<Snapshot | string> {
-    const bytes = new Uint8Array(await readFile(path));
+    const bytes = await this.fs.readFile(path);
     if (bytes.length < 4) return "file shorter than its checksum";
     const stored = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
     const payload = bytes.subarray(4);
@@ -108,7 +119,7 @@ export class Snapshotter {
   /** purge deletes all but the newest `keep` snapshot files; returns the deleted paths. */
   async purge(keep: number): Promise<string[]> {
     const doomed = (await this.snapNames()).slice(Math.max(keep, 0)).map((name) => join(this.dir, name));
-    for (const path of doomed) await rm(path, { force: true });
+    for (const path of doomed) await this.fs.remove(path);
     return doomed;
   }
 }

@@ -13,18 +13,21 @@
  * Durability contract: when `save()` resolves, everything it was given is on disk (one
  * fdatasync per call — group commit — whenever it carries entries or a new term or vote;
  * a commit-index-only change is kept in memory and written with the next synced save or at
- * close, as etcd's buffered WAL does, since the commit index can be recovered from a quorum). After a failed write or sync the WAL refuses every
- * further call: what reached the disk is unknown, and the member must restart and replay.
+ * close, as etcd's buffered WAL does, since the commit index can be recovered from a quorum).
+ * Names are made durable too: `create()` syncs the new directory, its rename and any parent it
+ * made; a segment cut syncs the directory after renaming the next segment in. So after a power
+ * cut, not only a process crash, every save that resolved is there (test/powercut.test.ts).
+ * After a failed write or sync the WAL refuses every further call: what reached the disk is
+ * unknown, and the member must restart and replay.
  *
  * Not here: deciding when to snapshot, or the snapshot files themselves (see Snapshotter).
  */
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
-import { fdatasync, write as fsWrite } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Entry, HardState } from "@etcd-ts/raft";
-import { lockDir, type DirLock } from "./FileLock.js";
+import type { DirLock } from "./FileLock.js";
+import { datasync, mkdirDurable, nodeFileSystem, writeFully, type WalFile, type WalFileSystem } from "./FileSystem.js";
 import { preallocate, SegmentPipeline } from "./SegmentPipeline.js";
-import { decodeRecord, isZero, RecordEncoder } from "./RecordCodec.js";
+import { decodeRecord, isZero, RECORD_HEADER_SIZE, RecordEncoder } from "./RecordCodec.js";
 import { RecordType } from "./RecordType.js";
 import {
   decodeCrc,
@@ -50,6 +53,8 @@ export const SEGMENT_SIZE = 64 * 1024 * 1024;
 export interface WalOptions {
   /** segmentSize is the size at which a segment is cut and the next one begins. */
   readonly segmentSize?: number;
+  /** fs is the file layer (default: node:fs); tests pass `PowerCutDisk.mount()` from `@etcd-ts/wal/testing`. */
+  readonly fs?: WalFileSystem;
 }
 
 /** WalContents is what `readAll` recovered. */
@@ -67,7 +72,7 @@ const EMPTY_STATE: HardState = { term: 0, vote: 0n, commit: 0 };
 
 /** Wal is an open write-ahead log. */
 export class Wal {
-  private file: FileHandle | undefined;
+  private file: WalFile | undefined;
   private segment: SegmentName | undefined;
   private offset = 0;
   private readonly encoder = new RecordEncoder(0);
@@ -88,6 +93,7 @@ export class Wal {
   private constructor(
     /** dir is the WAL directory. */
     readonly dir: string,
+    private readonly fs: WalFileSystem,
     private readonly lock: DirLock,
     /** Segments from the one holding the snapshot on, oldest first. */
     private segments: SegmentName[],
@@ -95,39 +101,45 @@ export class Wal {
     private readonly segmentSize: number,
   ) {}
 
-  /** exists tells whether `dir` holds WAL segments. */
-  static async exists(dir: string): Promise<boolean> {
-    const files = await readdir(dir).catch(() => []);
+  /** exists tells whether `dir` holds WAL segments (only `options.fs` is used). */
+  static async exists(dir: string, options: WalOptions = {}): Promise<boolean> {
+    const files = await (options.fs ?? nodeFileSystem).readdir(dir).catch(() => []);
     return sortedSegments(files).length > 0;
   }
 
   /**
    * create makes a new WAL in `dir` (which must not hold one) for the member `metadata`
    * names, and returns it in append mode. The directory appears whole or not at all: it is
-   * written under a temporary name and renamed.
+   * written under a temporary name, synced, renamed, and the rename synced; parent directories
+   * it creates are synced too, so a WAL that create() returned survives a power cut.
    */
   static async create(dir: string, metadata: WalMetadata, options: WalOptions = {}): Promise<Wal> {
-    if (await Wal.exists(dir)) throw new WalExistsError(dir);
+    if (await Wal.exists(dir, options)) throw new WalExistsError(dir);
+    const fs = options.fs ?? nodeFileSystem;
     const segmentSize = options.segmentSize ?? SEGMENT_SIZE;
     const tmp = `${dir}.tmp`;
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
-    const first = await open(join(tmp, segmentFileName(0, 0)), "w+");
+    // Parents created here must not vanish in a power cut, taking the WAL with them.
+    await mkdirDurable(fs, dirname(dir));
+    await fs.remove(tmp, { recursive: true });
+    await fs.mkdir(tmp);
+    const first = await fs.open(join(tmp, segmentFileName(0, 0)), "w+");
     try {
       await preallocate(first, segmentSize);
       const encoder = new RecordEncoder(0);
       encoder.append(RecordType.CRC, encodeCrc(0));
       encoder.append(RecordType.METADATA, encodeMetadata(metadata));
       encoder.append(RecordType.SNAPSHOT, encodeSnapshotMarker({ index: 0, term: 0 }));
-      await first.write(encoder.bytes(), 0, encoder.size, 0);
-      await first.datasync();
+      await writeFully(first, encoder.bytes(), 0);
+      await datasync(first);
     } finally {
       await first.close();
     }
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dirname(dir), { recursive: true });
-    await rename(tmp, dir);
-    await syncDir(dirname(dir));
+    // The segment's name lives in the temporary directory: durable only once that is synced,
+    // or the rename below could publish a directory that a power cut leaves empty.
+    await fs.fsyncDir(tmp);
+    await fs.remove(dir, { recursive: true });
+    await fs.rename(tmp, dir);
+    await fs.fsyncDir(dirname(dir));
     const wal = await Wal.open(dir, { index: 0, term: 0 }, options);
     await wal.readAll();
     return wal;
@@ -138,7 +150,8 @@ export class Wal {
    * beginning). Call `readAll()` next; saves are refused until then.
    */
   static async open(dir: string, snapshot: SnapshotMarker = { index: 0, term: 0 }, options: WalOptions = {}): Promise<Wal> {
-    const segments = sortedSegments(await readdir(dir).catch(() => []));
+    const fs = options.fs ?? nodeFileSystem;
+    const segments = sortedSegments(await fs.readdir(dir).catch(() => []));
     if (segments.length === 0) throw new WalNotFoundError(dir);
     for (let i = 1; i < segments.length; i++) {
       if (segments[i]!.seq !== segments[i - 1]!.seq + 1) {
@@ -147,8 +160,8 @@ export class Wal {
     }
     const start = searchIndex(segments, snapshot.index);
     if (start < 0) throw new SnapshotNotFoundError(snapshot.index, snapshot.term);
-    const lock = await lockDir(dir);
-    const wal = new Wal(dir, lock, segments.slice(start), snapshot, options.segmentSize ?? SEGMENT_SIZE);
+    const lock = await fs.lock(dir);
+    const wal = new Wal(dir, fs, lock, segments.slice(start), snapshot, options.segmentSize ?? SEGMENT_SIZE);
     wal.released = segments.slice(0, start);
     return wal;
   }
@@ -174,24 +187,33 @@ export class Wal {
       const segment = this.segments[s]!;
       const path = join(this.dir, segment.file);
       const isLast = s === this.segments.length - 1;
-      const buf = await readWritten(path);
+      const size = await this.fs.size(path);
+      let buf = await readPrefix(this.fs, path, await writtenLength(this.fs, path));
       let offset = 0;
       let first = true;
       for (;;) {
-        const result = decodeRecord(buf, offset, crc ?? 0);
+        let result = decodeRecord(buf, offset, crc ?? 0);
+        // The buffer stops at the last non-zero sector, but a whole record can end in zero bytes
+        // past it: read on to the end of the frame before judging it torn.
+        while (result.kind === "bad" && buf.length < size) {
+          const frameEnd = offset + RECORD_HEADER_SIZE + (offset + RECORD_HEADER_SIZE <= buf.length ? new DataView(buf.buffer, buf.byteOffset).getUint32(offset, true) : 0);
+          if (frameEnd <= buf.length) break;
+          buf = await readPrefix(this.fs, path, Math.min(size, Math.ceil(frameEnd / SECTOR) * SECTOR));
+          result = decodeRecord(buf, offset, crc ?? 0);
+        }
         if (result.kind === "end") {
           // A zeroed header: the never-written rest of the segment. Anything after it in the
           // last segment is the remains of an unacknowledged write; it is zeroed below.
           if (isLast && !isZero(buf, offset, buf.length)) {
             repaired = { file: path, offset };
-            await zeroTail(path, offset, buf.length);
+            await zeroTail(this.fs, path, offset, buf.length);
           }
           break;
         }
         if (result.kind === "bad") {
           if (isLast && isTorn(buf, result.offset, result.frameEnd)) {
             repaired = { file: path, offset: result.offset };
-            await zeroTail(path, result.offset, buf.length);
+            await zeroTail(this.fs, path, result.offset, buf.length);
             break;
           }
           throw new WalCorruptError(path, result.offset, result.reason);
@@ -262,7 +284,7 @@ export class Wal {
     if (!snapshotFound) throw new SnapshotNotFoundError(this.snapshot.index, this.snapshot.term);
 
     const last = this.segments[this.segments.length - 1]!;
-    this.file = await open(join(this.dir, last.file), "r+");
+    this.file = await this.fs.open(join(this.dir, last.file), "r+");
     this.segment = last;
     this.offset = endOffset;
     this.encoder.crc = crc ?? 0;
@@ -270,7 +292,7 @@ export class Wal {
     this.metadata = metadata;
     this.lastIndex = lastIndex;
     this.appendMode = true;
-    this.pipeline = new SegmentPipeline(this.dir, this.segmentSize);
+    this.pipeline = new SegmentPipeline(this.fs, this.dir, this.segmentSize);
     this.pipeline.start();
     return repaired ? { metadata, hardState, entries, repaired } : { metadata, hardState, entries };
   }
@@ -349,10 +371,10 @@ export class Wal {
     while (this.released.length > 0 && this.released.length + this.segments.length > maxSegments) {
       const oldest = this.released.shift()!;
       const path = join(this.dir, oldest.file);
-      await rm(path, { force: true });
+      await this.fs.remove(path);
       deleted.push(path);
     }
-    if (deleted.length > 0) await syncDir(this.dir);
+    if (deleted.length > 0) await this.fs.fsyncDir(this.dir);
     return deleted;
   }
 
@@ -374,7 +396,7 @@ export class Wal {
     try {
       if (this.file && !this.failed) {
         if (this.unflushed) await this.writeBatch(false);
-        await this.file.datasync();
+        await datasync(this.file);
       }
     } finally {
       await this.file?.close();
@@ -404,7 +426,7 @@ export class Wal {
 
   private async writeBatch(sync: boolean, onWritten?: () => void): Promise<void> {
     const bytes = this.encoder.bytes();
-    await writeAndSync(this.file!.fd, bytes, this.offset, sync, onWritten);
+    await writeAndSync(this.file!, bytes, this.offset, sync, onWritten);
     this.offset += bytes.length;
     this.written += bytes.length;
     this.unflushed = false;
@@ -414,26 +436,26 @@ export class Wal {
   private async cut(): Promise<void> {
     const full = this.file!;
     await full.truncate(this.offset);
-    await full.datasync();
+    await datasync(full);
     await full.close();
     this.file = undefined;
 
     const next: SegmentName = { seq: this.segment!.seq + 1, index: this.lastIndex + 1, file: segmentFileName(this.segment!.seq + 1, this.lastIndex + 1) };
-    const { path: tmpPath, handle } = await this.pipeline!.take();
+    const { path: tmpPath, file } = await this.pipeline!.take();
     try {
       this.encoder.reset();
       this.encoder.append(RecordType.CRC, encodeCrc(this.encoder.crc));
       this.encoder.append(RecordType.METADATA, encodeMetadata(this.metadata!));
       this.encoder.append(RecordType.STATE, encodeHardState(this.state));
-      await handle.write(this.encoder.bytes(), 0, this.encoder.size, 0);
-      await handle.datasync();
+      await writeFully(file, this.encoder.bytes(), 0);
+      await datasync(file);
     } catch (error) {
-      await handle.close();
+      await file.close();
       throw error;
     }
-    await rename(tmpPath, join(this.dir, next.file));
-    await syncDir(this.dir);
-    this.file = handle;
+    await this.fs.rename(tmpPath, join(this.dir, next.file));
+    await this.fs.fsyncDir(this.dir);
+    this.file = file;
     this.segment = next;
     this.segments.push(next);
     this.offset = this.encoder.size;
@@ -445,15 +467,15 @@ export class Wal {
  * proposal, so it chains libuv's callbacks in one promise instead of a FileHandle promise per
  * step (measured: a few tens of µs less per save).
  */
-function writeAndSync(fd: number, bytes: Uint8Array, offset: number, sync: boolean, onWritten?: () => void): Promise<void> {
+function writeAndSync(file: WalFile, bytes: Uint8Array, offset: number, sync: boolean, onWritten?: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const writeFrom = (done: number): void => {
-      fsWrite(fd, bytes, done, bytes.length - done, offset + done, (error, written) => {
+      file.write(bytes, done, bytes.length - done, offset + done, (error, written) => {
         if (error) return reject(error);
         if (done + written < bytes.length) return writeFrom(done + written);
         onWritten?.();
         if (!sync) return resolve();
-        fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
+        file.fdatasync((syncError) => (syncError ? reject(syncError) : resolve()));
       });
     };
     writeFrom(0);
@@ -468,21 +490,22 @@ const SECTOR = 512;
 const SCAN_CHUNK = 1024 * 1024;
 
 /**
- * readWritten reads a segment up to its last non-zero sector: the preallocated, never-written
- * rest of a 64 MiB segment is all zeros, and reading it would leave a 64 MiB buffer resident
- * until the next garbage collection (an idle member has none for a long time). Records, torn
- * tails and corruption read the same in the shorter buffer: past it there is nothing but zeros.
+ * writtenLength is how much of a segment to read: up to its last non-zero sector. The
+ * preallocated, never-written rest of a 64 MiB segment is all zeros, and reading it would leave
+ * a 64 MiB buffer resident until the next garbage collection (an idle member has none for a
+ * long time). Past that length there is nothing but zeros — which a whole record may still end
+ * with, so a record that runs past it must be read on before it is judged (see readAll).
  */
-async function readWritten(path: string): Promise<Uint8Array> {
-  const handle = await open(path, "r");
+async function writtenLength(fs: WalFileSystem, path: string): Promise<number> {
+  const handle = await fs.open(path, "r");
   try {
-    const size = (await handle.stat()).size;
+    const size = await handle.size();
     const chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, size));
     const zeros = Buffer.alloc(chunk.length);
     let end = 0;
     for (let to = size; to > 0 && end === 0; to -= SCAN_CHUNK) {
       const from = Math.max(0, to - SCAN_CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, to - from, from);
+      const bytesRead = await handle.read(chunk, 0, to - from, from);
       // A zero chunk (most of a fresh segment) is skipped by one native comparison.
       if (chunk.subarray(0, bytesRead).equals(zeros.subarray(0, bytesRead))) continue;
       for (let i = bytesRead - 1; i >= 0; i--) {
@@ -492,10 +515,19 @@ async function readWritten(path: string): Promise<Uint8Array> {
         }
       }
     }
-    const length = Math.min(size, Math.ceil(end / SECTOR) * SECTOR);
+    return Math.min(size, Math.ceil(end / SECTOR) * SECTOR);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** readPrefix reads the first `length` bytes of a file. */
+async function readPrefix(fs: WalFileSystem, path: string, length: number): Promise<Uint8Array> {
+  const handle = await fs.open(path, "r");
+  try {
     const buf = Buffer.allocUnsafe(length);
     for (let read = 0; read < length; ) {
-      const { bytesRead } = await handle.read(buf, read, length - read, read);
+      const bytesRead = await handle.read(buf, read, length - read, read);
       if (bytesRead === 0) throw new WalCorruptError(path, read, "segment shrank while being read");
       read += bytesRead;
     }
@@ -518,31 +550,21 @@ function isTorn(buf: Uint8Array, offset: number, frameEnd: number): boolean {
 }
 
 /** zeroTail overwrites [from, to) of a file with zeros and syncs it. */
-async function zeroTail(path: string, from: number, to: number): Promise<void> {
-  const handle = await open(path, "r+");
+async function zeroTail(fs: WalFileSystem, path: string, from: number, to: number): Promise<void> {
+  const handle = await fs.open(path, "r+");
   try {
-    const size = (await handle.stat()).size;
+    const size = await handle.size();
     await handle.truncate(from);
     await handle.truncate(Math.max(size, to));
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** syncDir makes a directory's entries (renames, creations, deletions) durable. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
+    await datasync(handle);
   } finally {
     await handle.close();
   }
 }
 
 /** walSize is the total size of a WAL's segment files (for status reports). */
-export async function walSize(dir: string): Promise<number> {
+export async function walSize(dir: string, fs: WalFileSystem = nodeFileSystem): Promise<number> {
   let total = 0;
-  for (const s of sortedSegments(await readdir(dir))) total += (await stat(join(dir, s.file))).size;
+  for (const s of sortedSegments(await fs.readdir(dir))) total += await fs.size(join(dir, s.file));
   return total;
 }

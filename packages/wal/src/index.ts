@@ -1,6 +1,7 @@
 /**
  * @etcd-ts/wal — the write-ahead log (CRC-chained records in 64 MiB segments) and the raft
- * snapshot files of a member (DESIGN §6).
+ * snapshot files of a member (DESIGN §6), over a file layer (`WalFileSystem`) that tests can
+ * replace with the power-cut double of `@etcd-ts/wal/testing`.
  *
  * @packageDocumentation
  */
@@ -13,6 +14,9 @@ export { parseSegmentName, segmentFileName } from "./SegmentName.js";
 export type { SegmentName } from "./SegmentName.js";
 export { crc32c, crc32cUpdate } from "./crc32c.js";
 export { LOCK_FILE } from "./FileLock.js";
+export type { DirLock } from "./FileLock.js";
+export { mkdirDurable, nodeFileSystem } from "./FileSystem.js";
+export type { OpenFlags, WalFile, WalFileSystem } from "./FileSystem.js";
 export {
   SnapError,
   SnapshotNotFoundError,
@@ -23,6 +27,6 @@ export {
   WalNotFoundError,
 } from "./errors.js";
 export { Snapshotter, snapFileName } from "./Snapshotter.js";
-export type { BrokenSnapshot } from "./Snapshotter.js";
+export type { BrokenSnapshot, SnapshotterOptions } from "./Snapshotter.js";
 export { inspectWal } from "./inspect.js";
 export type { InspectedRecord, WalProblem, WalReport } from "./inspect.js";

@@ -4,13 +4,13 @@
  * the records (optionally one by one to a callback), and reports problems without repairing
  * anything or taking the lock.
  */
-import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HardState } from "@etcd-ts/raft";
 import { decodeRecord, isZero } from "./RecordCodec.js";
 import { RecordType, recordTypeName } from "./RecordType.js";
 import { decodeCrc, decodeEntry, decodeHardState, decodeMetadata, decodeSnapshotMarker, type SnapshotMarker, type WalMetadata } from "./records.js";
 import { sortedSegments } from "./SegmentName.js";
+import { nodeFileSystem, type WalFileSystem } from "./FileSystem.js";
 
 /** InspectedRecord describes one record for a dump. */
 export interface InspectedRecord {
@@ -44,9 +44,12 @@ export interface WalReport {
   readonly problems: WalProblem[];
 }
 
-/** inspectWal reads a WAL without changing it; `onRecord` sees each valid record in order. */
-export async function inspectWal(dir: string, onRecord?: (record: InspectedRecord) => void): Promise<WalReport> {
-  const segments = sortedSegments(await readdir(dir));
+/**
+ * inspectWal reads a WAL without changing it; `onRecord` sees each valid record in order.
+ * `fs` is the file layer to read through (default: node:fs).
+ */
+export async function inspectWal(dir: string, onRecord?: (record: InspectedRecord) => void, fs: WalFileSystem = nodeFileSystem): Promise<WalReport> {
+  const segments = sortedSegments(await fs.readdir(dir));
   const problems: WalProblem[] = [];
   const snapshots: SnapshotMarker[] = [];
   let records = 0;
@@ -58,7 +61,7 @@ export async function inspectWal(dir: string, onRecord?: (record: InspectedRecor
   let crc: number | undefined;
   for (let s = 0; s < segments.length; s++) {
     const file = join(dir, segments[s]!.file);
-    const buf: Uint8Array = await readFile(file);
+    const buf = await fs.readFile(file);
     let offset = 0;
     let first = true;
     for (;;) {
