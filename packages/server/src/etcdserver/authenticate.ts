@@ -9,13 +9,13 @@
  * entry has applied. A login racing a password change therefore never returns a token for the
  * old password: its retry checks the old password against the new hash and fails.
  *
- * Limits, as etcd: a token thrown away stays valid (unreturned, unguessable) until it expires;
- * a store whose revision keeps moving keeps the login retrying until its requests time out.
+ * Limits, as etcd's: a token thrown away stays valid (never returned, unguessable) until it
+ * expires; a login whose every attempt races another auth change keeps retrying.
  */
 import type { etcdserverpb as pb } from "@etcd-ts/api";
 import type { AuthStore } from "@etcd-ts/auth";
 
-/** The parts of the auth store a login uses. */
+/** AuthenticateStore is the part of the auth store a login uses. */
 export type AuthenticateStore = Pick<AuthStore, "checkPassword" | "genTokenPrefix" | "revision">;
 
 /**
