@@ -3,13 +3,14 @@
  * etcd's auth applier (`apply_auth.go`), as functions over an {@link AuthStore}. The server
  * calls them when serving a serializable read, and again when applying a committed request
  * (with the AuthInfo recorded in the raft request header), so that a change of permissions
- * between proposal and apply is honoured. Each throws etcd's error when the request may not
- * go ahead.
+ * between proposal and apply is honoured. LeaseTimeToLive, never applied, is checked only
+ * when served (etcd's server does that check itself, not its applier). Each throws etcd's
+ * error when the request may not go ahead.
  *
  * Not here: finding a lease's keys (the caller passes them in) and the request validation
  * that precedes auth (empty keys, txn size...).
  */
-import type { etcdserverpb } from "@etcd-ts/api";
+import { UserEmptyError, type etcdserverpb } from "@etcd-ts/api";
 import type { AuthStore } from "./AuthStore.js";
 import type { AuthInfo } from "./TokenProvider.js";
 
@@ -78,6 +79,20 @@ function checkOps(store: AuthStore, authInfo: AuthInfo | undefined, ops: readonl
 /** checkLeaseRevoke checks a LeaseRevoke: WRITE on every key attached to the lease. */
 export function checkLeaseRevoke(store: AuthStore, authInfo: AuthInfo | undefined, leaseKeys: Iterable<Uint8Array>): void {
   checkLeaseKeys(store, authInfo, leaseKeys);
+}
+
+/**
+ * checkLeaseTimeToLive checks a LeaseTimeToLive that asks for the lease's keys (`keys: true`;
+ * without it etcd checks nothing): READ on every key attached to the lease (`leaseKeys`, empty
+ * when the lease is unknown), because the answer lists their names — etcd's fix for
+ * CVE-2023-32082 (3.4.26, 3.5.9). While auth is enabled, a caller without credentials gets
+ * UserEmptyError even for a lease without keys, as in the fixed etcd. Other errors:
+ * AuthOldRevisionError, PermissionDeniedError (see {@link AuthStore.isOpPermitted}).
+ */
+export function checkLeaseTimeToLive(store: AuthStore, authInfo: AuthInfo | undefined, leaseKeys: Iterable<Uint8Array>): void {
+  if (!store.isAuthEnabled()) return;
+  if (authInfo === undefined) throw new UserEmptyError();
+  for (const key of leaseKeys) store.isRangePermitted(authInfo, key);
 }
 
 function checkLeaseKeys(store: AuthStore, authInfo: AuthInfo | undefined, leaseKeys: Iterable<Uint8Array>): void {

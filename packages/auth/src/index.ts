@@ -56,6 +56,7 @@ export {
   checkDeleteRange,
   checkTxn,
   checkLeaseRevoke,
+  checkLeaseTimeToLive,
   checkUserGet,
   checkRoleGet,
   ADMIN_REQUESTS,

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { AuthOldRevisionError, PermissionDeniedError, UserEmptyError, UserNotFoundError, authpb, etcdserverpb } from "@etcd-ts/api";
-import { ADMIN_REQUESTS, checkDeleteRange, checkLeaseRevoke, checkPut, checkRange, checkRoleGet, checkTxn, checkUserGet } from "../src/RequestChecks.js";
+import { ADMIN_REQUESTS, checkDeleteRange, checkLeaseRevoke, checkLeaseTimeToLive, checkPut, checkRange, checkRoleGet, checkTxn, checkUserGet } from "../src/RequestChecks.js";
 import { JwtTokenProvider } from "../src/JwtTokens.js";
 import { ManualClock } from "../src/Clock.js";
 import { b, enableAuth, login, makeStore } from "./support/fixtures.js";
@@ -43,6 +43,19 @@ test("Put onto a lease needs WRITE on the lease's keys; LeaseRevoke too", () => 
   assert.throws(() => checkPut(store, ai, put("w/new"), [b("w/old"), b("other")]), PermissionDeniedError);
   checkLeaseRevoke(store, ai, [b("w/1"), b("w/2")]);
   assert.throws(() => checkLeaseRevoke(store, ai, [b("r/1")]), PermissionDeniedError);
+});
+
+// The fixed etcd (3.4.26 / 3.5.9, CVE-2023-32082); etcd 3.4.23 lists the keys to anyone.
+test("LeaseTimeToLive with keys needs READ on every key of the lease, and a login even for a lease without keys", () => {
+  const { store, ai } = setup();
+  checkLeaseTimeToLive(store, ai, [b("r/1"), b("r/2")]);
+  checkLeaseTimeToLive(store, ai, []);
+  assert.throws(() => checkLeaseTimeToLive(store, ai, [b("r/1"), b("w/1")]), PermissionDeniedError, "WRITE alone does not let one read the key's name");
+  assert.throws(() => checkLeaseTimeToLive(store, undefined, []), UserEmptyError);
+  assert.throws(() => checkLeaseTimeToLive(store, { username: "u", revision: ai.revision - 1 }, [b("r/1")]), AuthOldRevisionError);
+  checkLeaseTimeToLive(store, { username: "root", revision: store.revision }, [b("w/1"), b("elsewhere")]);
+  store.authDisable();
+  checkLeaseTimeToLive(store, undefined, [b("elsewhere")]);
 });
 
 test("Txn: compares need READ, both branches are checked, nested txns too", () => {

@@ -9,7 +9,9 @@
 // Where we differ, it is listed in KNOWN with the reason, and the test checks our answer is
 // the one listed: two etcd 3.4.23 auth bypasses we do not copy (the operations of a nested
 // transaction are not checked; a `>= key` watch is checked on its first key only), MoveLeader
-// checked for admin (as etcd 3.5; 3.4 checks nothing), and the membership RPCs we do not serve.
+// checked for admin (as etcd 3.5; 3.4 checks nothing), LeaseTimeToLive with keys checked as the
+// etcd with the CVE-2023-32082 fix (3.4.26, 3.5.9) checks it (3.4.23 lists the keys to anyone),
+// and the membership RPCs we do not serve.
 import assert from "node:assert/strict";
 import { connect, type ClientHttp2Session } from "node:http2";
 import { after, before, describe, test } from "node:test";
@@ -104,6 +106,8 @@ async function authenticate(name: string, password: string): Promise<Map<Target,
 
 const S = { kv: pb.KVService, watch: pb.WatchService, lease: pb.LeaseService, cluster: pb.ClusterService, maint: pb.MaintenanceService, auth: pb.AuthService, lock: v3lockpb.LockService, election: v3electionpb.ElectionService };
 const LEASE = 1000n;
+/** LEASE_C holds key c, outside alice's [a, c). */
+const LEASE_C = 2000n;
 const rpc = <Req, Res>(name: string, method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, more: Partial<Rpc> = {}): Rpc => ({
   name,
   method: method as MethodDefinition<unknown, unknown>,
@@ -115,6 +119,8 @@ const watchSummary = (r: unknown): string => {
   return `watch=${w.watchId} created=${w.created} canceled=${w.canceled} reason=${w.cancelReason}`;
 };
 const keysSummary = (r: unknown): string => (r as pb.RangeResponse).kvs.map((kv) => Buffer.from(kv.key).toString()).join(",");
+// Sorted: etcd lists a lease's keys in Go map order (random); we list them in key order.
+const leaseKeysSummary = (r: unknown): string => `keys=${(r as pb.LeaseTimeToLiveResponse).keys.map((k) => Buffer.from(k).toString()).sort().join(",")}`;
 
 /** Every RPC, with a request inside the permitted range [a, c) where it has keys. */
 const EVERY_RPC: readonly Rpc[] = [
@@ -129,6 +135,7 @@ const EVERY_RPC: readonly Rpc[] = [
   rpc("LeaseRevoke (unknown lease)", S.lease.leaseRevoke, { ID: 999_999n }),
   rpc("LeaseKeepAlive", S.lease.leaseKeepAlive, { ID: LEASE }, { summary: (r) => `ttl>0=${(r as pb.LeaseKeepAliveResponse).TTL > 0}` }),
   rpc("LeaseTimeToLive", S.lease.leaseTimeToLive, { ID: LEASE }),
+  rpc("LeaseTimeToLive with keys", S.lease.leaseTimeToLive, { ID: LEASE, keys: true }, { summary: leaseKeysSummary }),
   rpc("LeaseLeases", S.lease.leaseLeases, {}),
   rpc("MemberList", S.cluster.memberList, {}),
   rpc("Alarm GET", S.maint.alarm, { action: pb.AlarmRequest_AlarmAction.GET }),
@@ -179,6 +186,14 @@ const KNOWN: Readonly<Record<string, Known>> = {
     ours: /^2 auth: (user name is empty|invalid auth token|permission denied)$/,
     why: "etcd 3.4 checks no auth on MoveLeader (anyone may move the leader); we check admin first, as etcd 3.5",
   },
+  "LeaseTimeToLive with keys": {
+    ours: /^(3 etcdserver: user name is empty|16 etcdserver: invalid auth token)$/,
+    why: "etcd 3.4.23 lists a lease's keys to anyone (CVE-2023-32082); the fixed etcd (3.4.26, 3.5.9) and we resolve the caller first: a login is needed",
+  },
+  "LeaseTimeToLive with keys: a lease holding c": {
+    ours: /^7 etcdserver: permission denied$/,
+    why: "etcd 3.4.23 lists a lease's keys to anyone (CVE-2023-32082); the fixed etcd (3.4.26, 3.5.9) and we need READ on every key listed (alice may not read c)",
+  },
   "Txn: nested txn deletes c": {
     ours: /^7 etcdserver: permission denied$/,
     why: "etcd 3.4.23 does not check the operations of a nested transaction (alice deletes c, outside her [a, c)): an auth bypass we do not copy",
@@ -217,8 +232,9 @@ describe("with auth enabled", () => {
       rpc("alice is rw", S.auth.userGrantRole, { user: "alice", role: "rw" }),
       rpc("put a", S.kv.put, { key: enc("a"), value: enc("1") }),
       rpc("put b", S.kv.put, { key: enc("b"), value: enc("2") }),
-      rpc("put c", S.kv.put, { key: enc("c"), value: enc("3") }),
       rpc("lease", S.lease.leaseGrant, { ID: LEASE, TTL: 3600 }),
+      rpc("lease for c", S.lease.leaseGrant, { ID: LEASE_C, TTL: 3600 }),
+      rpc("put c", S.kv.put, { key: enc("c"), value: enc("3"), lease: LEASE_C }),
       rpc("auth on", S.auth.authEnable, {}),
     ]) {
       await admin(step);
@@ -283,6 +299,8 @@ describe("with auth enabled", () => {
       rpc("Range [b, d)", S.kv.range, { key: enc("b"), rangeEnd: enc("d") }, { summary: keysSummary }),
       rpc("Range [0, b)", S.kv.range, { key: enc("0"), rangeEnd: enc("b") }, { summary: keysSummary }),
       rpc("Range c", S.kv.range, { key: enc("c") }, { summary: keysSummary }),
+      // Before the nested txn below: on etcd 3.4.23, that txn deletes c (its bypass).
+      rpc("LeaseTimeToLive with keys: a lease holding c", S.lease.leaseTimeToLive, { ID: LEASE_C, keys: true }, { summary: leaseKeysSummary }),
       rpc("Range from b on (range_end \\0)", S.kv.range, { key: enc("b"), rangeEnd: Buffer.from([0]) }, { summary: keysSummary }),
       rpc("Range prefix b (range_end c)", S.kv.range, { key: enc("b"), rangeEnd: enc("c") }, { summary: keysSummary }),
       rpc("Put c", S.kv.put, { key: enc("c"), value: enc("x") }),
@@ -321,6 +339,7 @@ describe("with auth enabled", () => {
     }
     for (const name of differing.keys()) assert.ok(KNOWN[name], name);
     assert.ok(differing.has("Txn: nested txn deletes c") && differing.has("Watch from a on"), "etcd 3.4.23's bypasses are still there to be refused");
+    assert.ok(differing.has("LeaseTimeToLive with keys: a lease holding c"), "etcd 3.4.23 still lists the keys of a lease (CVE-2023-32082), which we refuse");
   });
 
   test("denials were not vacuous: each refusing column refused most RPCs on etcd, and the allowed ones got through", () => {

@@ -4,6 +4,7 @@
  * the log never carries a clear-text password.
  */
 import { etcdserverpb as pb, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
+import { authenticate } from "../etcdserver/authenticate.js";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
 import type { RequestKind } from "../etcdserver/InternalRequest.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
@@ -28,11 +29,14 @@ export function registerAuth(grpc: GrpcServer, server: EtcdServer): void {
   through(S.roleRevokePermission, "roleRevokePermission");
   through(S.roleDelete, "roleDelete");
 
-  grpc.addUnary(S.authenticate, async (request) => {
-    await server.auth.checkPassword(request.name, request.password);
-    const proposal = pb.AuthenticateRequest.create({ name: request.name, password: server.auth.genTokenPrefix() });
-    return (await server.propose("authenticate", proposal)) as pb.AuthenticateResponse;
-  });
+  grpc.addUnary(S.authenticate, (request) =>
+    authenticate(
+      server.auth,
+      () => server.linearizableReadNotify(),
+      async (proposal) => (await server.propose("authenticate", pb.AuthenticateRequest.create(proposal))) as pb.AuthenticateResponse,
+      request,
+    ),
+  );
 
   grpc.addUnary(S.userAdd, async (request, call) => {
     const authInfo = await server.authInfo(call.metadata);

@@ -1,8 +1,11 @@
 /**
  * The Lease service: grants and revokes through raft; keepalives and TimeToLive answered by
- * the leader's lessor (a single member is its own leader).
+ * the leader's lessor (a single member is its own leader). TimeToLive with keys is checked for
+ * READ on every key it would list.
  */
 import { LeaseNotFoundError, etcdserverpb as pb } from "@etcd-ts/api";
+import { checkLeaseTimeToLive } from "@etcd-ts/auth";
+import type { LeaseStatus } from "@etcd-ts/lease";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
 
@@ -32,15 +35,22 @@ export function registerLease(grpc: GrpcServer, server: EtcdServer): void {
     }
   });
 
-  grpc.addUnary(S.leaseTimeToLive, async (request) => {
+  grpc.addUnary(S.leaseTimeToLive, async (request, call) => {
+    // The keys' names are answered only to a caller who may read them all (the fixed etcd's
+    // check, CVE-2023-32082); without keys, as in etcd, the caller is not even resolved.
+    const authInfo = request.keys ? await server.authInfo(call.metadata) : undefined;
     await server.linearizableReadNotify();
+    let status: LeaseStatus | undefined;
     try {
-      const status = server.lessor.timeToLive(request.ID, request.keys);
-      return { header: header(), ID: request.ID, TTL: status.ttl, grantedTTL: status.grantedTTL, keys: status.keys };
+      status = server.lessor.timeToLive(request.ID, request.keys);
     } catch (error) {
       if (!(error instanceof LeaseNotFoundError)) throw error;
-      return { header: header(), ID: request.ID, TTL: -1 };
     }
+    // Checked in the same turn as the lookup: the keys checked are the keys listed, and no auth
+    // change can land in between (etcd re-reads the auth revision afterwards for that).
+    if (request.keys) checkLeaseTimeToLive(server.auth, authInfo, status?.keys ?? []);
+    if (status === undefined) return { header: header(), ID: request.ID, TTL: -1 };
+    return { header: header(), ID: request.ID, TTL: status.ttl, grantedTTL: status.grantedTTL, keys: status.keys };
   });
 
   grpc.addUnary(S.leaseLeases, async () => {
