@@ -20,8 +20,15 @@
  *   is lost or reordered.
  * - Filters drop puts or deletes; a response left empty by filters is not sent.
  * - `prevKv` watchers get the previous KV of each event (see {@link WatchableStore.needsPrevKv}).
- * - {@link WatchStream.requestProgress} sends a synced watcher an empty response at the
- *   current revision (a progress notification).
+ * - Progress notifications (an empty response at the current revision) go through the
+ *   stream's buffer like events, and only when nothing at or below their revision is still to
+ *   come: {@link WatchStream.requestProgress} answers one synced watcher;
+ *   {@link WatchStream.requestProgressAll} answers for the whole stream (watch ID
+ *   {@link PROGRESS_ALL_WATCH_ID}) once every watcher on it is synced, waiting until then
+ *   (etcd 3.5.8+; Kubernetes' consistent reads from its watch cache rely on it).
+ * - The store never speaks of a revision it has not been notified of: a catch-up read that
+ *   sees further (the engine applies ahead of the batches reaching {@link WatchableStore.notify})
+ *   is cut at the notified revision, so no response runs ahead of a later progress notification.
  *
  * Not here: gRPC framing, fragmenting of large responses, watch IDs chosen by the client
  * (the server maps them), periodic progress timers (the server owns timers).
@@ -31,6 +38,13 @@ import type { mvccpb } from "@etcd-ts/api";
 import { keyString } from "./internal/keys.js";
 
 type Event = mvccpb.Event;
+
+/**
+ * PROGRESS_ALL_WATCH_ID is the watch ID of a progress notification for a whole stream
+ * ({@link WatchStream.requestProgressAll}): etcd's `InvalidWatchID` (-1), which clients
+ * broadcast to every watcher of the stream.
+ */
+export const PROGRESS_ALL_WATCH_ID = -1;
 
 /** WatchFilter drops one kind of event: etcd's `NOPUT` (0) and `NODELETE` (1). */
 export type WatchFilter = 0 | 1;
@@ -126,6 +140,8 @@ export class WatchableStore {
   private readonly rangeWatchers = new Set<Watcher>();
   private readonly unsynced = new Set<Watcher>();
   private readonly victims = new Set<Watcher>();
+  /** streams with a stream-wide progress request not yet answered. */
+  private readonly progressRequested = new Set<WatchStream>();
   private prevKvWatchers = 0;
   private syncing = false;
   private closed = false;
@@ -168,8 +184,9 @@ export class WatchableStore {
   }
 
   /** @internal a stream closed. */
-  streamClosed(): void {
+  streamClosed(stream: WatchStream): void {
     this.openStreams--;
+    this.progressRequested.delete(stream);
   }
 
   /**
@@ -258,12 +275,40 @@ export class WatchableStore {
     this.victims.delete(w);
     if (w.prevKv) this.prevKvWatchers--;
     w.stream.watchers.delete(w.id);
+    // the watcher a stream-wide progress request was waiting for may be this one
+    this.progressIfSynced(w.stream);
   }
 
-  /** @internal progress sends a synced watcher an empty response at the current revision. */
+  /**
+   * @internal progress sends a synced watcher an empty response at the current revision. A
+   * synced watcher has had every event up to the current revision offered to its stream, so
+   * the notification cannot overtake one.
+   */
   progress(w: Watcher): boolean {
     if (w.state !== "synced") return false;
     return w.stream.offer({ watchId: w.id, events: [], revision: this.currentRev, compactRevision: 0 });
+  }
+
+  /** @internal progressAll records a stream-wide progress request and answers it if it can. */
+  progressAll(stream: WatchStream): boolean {
+    this.progressRequested.add(stream);
+    return this.progressIfSynced(stream);
+  }
+
+  /**
+   * progressIfSynced answers the stream's pending stream-wide progress request if every
+   * watcher on it is synced: then each event at or below the current revision for them is
+   * already in the stream's buffer (or sent), and the notification goes in behind them.
+   * Otherwise the request waits; it is checked again whenever one of the stream's watchers
+   * is synced or removed, and when its buffer drains. Requests made while one waits are
+   * answered by the same notification (etcd 3.5.8+ keeps one pending flag per stream).
+   */
+  private progressIfSynced(stream: WatchStream): boolean {
+    if (!this.progressRequested.has(stream)) return false;
+    for (const w of stream.watchers.values()) if (w.state !== "synced") return false;
+    if (!stream.offer({ watchId: PROGRESS_ALL_WATCH_ID, events: [], revision: this.currentRev, compactRevision: 0 })) return false;
+    this.progressRequested.delete(stream);
+    return true;
   }
 
   /** @internal drained is called when a stream's buffer has room again: retry its victims. */
@@ -280,6 +325,8 @@ export class WatchableStore {
         this.scheduleSync();
       }
     }
+    // room again: a stream-wide progress request may have found the buffer full
+    this.progressIfSynced(stream);
   }
 
   /** close stops catch-up work. */
@@ -296,6 +343,8 @@ export class WatchableStore {
     } else {
       this.rangeWatchers.add(w);
     }
+    // the stream's pending stream-wide progress request may have waited for this watcher
+    this.progressIfSynced(w.stream);
   }
 
   private unsync(w: Watcher): void {
@@ -344,13 +393,18 @@ export class WatchableStore {
     if (minRev === Infinity) return;
     const page = await this.source.eventsSince(minRev, this.syncBatchEvents, prevKv);
     if (page.compactRevision > this.compactRev) this.compactRev = page.compactRevision;
+    // The engine may have applied batches that have not reached notify yet, and the read may
+    // have seen them. Deliver only up to the notified revision: the rest comes with its batch
+    // (minRev stops there), and no watcher is told of a revision a progress notification at
+    // the current revision would then contradict.
+    const upTo = Math.min(page.revision, this.currentRev);
     const watchers = [...this.unsynced];
     for (const w of watchers) {
       if (!this.unsynced.has(w)) continue;
       if (w.minRev < page.compactRevision) continue; // handled next round
-      const evs = page.events.filter((ev) => ev.kv!.modRevision >= w.minRev && matches(w, keyString(ev.kv!.key)));
-      const response = evs.length > 0 ? this.respond(w, evs, page.revision) : undefined;
-      w.minRev = Math.max(w.minRev, page.revision + 1);
+      const evs = page.events.filter((ev) => ev.kv!.modRevision >= w.minRev && ev.kv!.modRevision <= upTo && matches(w, keyString(ev.kv!.key)));
+      const response = evs.length > 0 ? this.respond(w, evs, upTo) : undefined;
+      w.minRev = Math.max(w.minRev, upTo + 1);
       if (response !== undefined && !w.stream.offer(response)) {
         // the consumer is slow: hold the response back until it drains
         this.unsynced.delete(w);
@@ -417,10 +471,27 @@ export class WatchStream implements AsyncIterable<WatchResponse> {
     return true;
   }
 
-  /** requestProgress sends watcher `id` (if synced) an empty response at the current revision. */
+  /**
+   * requestProgress sends watcher `id`, if it is synced, an empty response at the current
+   * revision (etcd's periodic progress notification); it returns whether one was sent. An
+   * unsynced watcher gets nothing: it still has events at or below that revision to come.
+   */
   requestProgress(id: number): boolean {
     const w = this.watchers.get(id);
     return w !== undefined && this.store.progress(w);
+  }
+
+  /**
+   * requestProgressAll asks for a progress notification for the whole stream: a response
+   * with watch ID {@link PROGRESS_ALL_WATCH_ID}, no events, and the store's revision R, put
+   * in this stream's buffer behind every response with events at or below R for the
+   * stream's watchers (etcd 3.5.8+). If some watcher is still catching up (unsynced, or a
+   * victim of a full buffer), the request waits until all are synced; requests made
+   * meanwhile share that one answer. A stream without watchers is answered at once (etcd
+   * 3.5.8+ sends nothing then; 3.4 answers). Returns whether it was answered at once.
+   */
+  requestProgressAll(): boolean {
+    return this.store.progressAll(this);
   }
 
   /** @internal offer buffers a response; false if the buffer is full. */
@@ -469,7 +540,7 @@ export class WatchStream implements AsyncIterable<WatchResponse> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.store.streamClosed();
+    this.store.streamClosed(this);
     for (const w of [...this.watchers.values()]) this.store.remove(w);
     const waiter = this.waiter;
     this.waiter = undefined;

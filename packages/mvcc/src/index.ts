@@ -14,7 +14,7 @@ export { EngineCore } from "./EngineCore.js";
 export { encodeRange } from "./EncodedRange.js";
 export type { EncodedRange } from "./EncodedRange.js";
 export type { ApplyBatch, ApplyOp, ApplyResponse, ApplyResult, BucketEntry, BucketWrite, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
-export { WatchableStore, WatchStream } from "./WatchableStore.js";
+export { PROGRESS_ALL_WATCH_ID, WatchableStore, WatchStream } from "./WatchableStore.js";
 export type { EventsPage, WatchFilter, WatchOptions, WatchResponse, WatchSource, WatchableStoreOptions } from "./WatchableStore.js";
 export { Applier, applyDeleteRange, applyPut, applyRange, checkTxnRequest } from "./Applier.js";
 export type { ApplierOptions, LeaseChecker, WriteResult } from "./Applier.js";

@@ -1,11 +1,14 @@
 // Watch features beyond the basics, through a real gRPC stream to our member: client-chosen
 // watch IDs (and a duplicate refused on that create only), fragmentation of large
-// responses, progress notifications, and compaction cancelling a watcher.
+// responses, progress notifications (and that none runs ahead of the events), and
+// compaction cancelling a watcher.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { connect as http2Connect } from "node:http2";
 import * as grpc from "@grpc/grpc-js";
 import { etcdserverpb as pb, type PartialMessage } from "@etcd-ts/api";
 import { startEtcd, type Etcd } from "../src/index.js";
+import { grpcMessage } from "./support/rawHttp2.js";
 
 let etcd: Etcd;
 let client: grpc.Client;
@@ -101,6 +104,56 @@ test("progress_notify: a quiet watcher hears the current revision", async () => 
     assert.equal(progress.header?.revision, etcd.server.watchable.revision);
   } finally {
     w.close();
+  }
+});
+
+test("a progress request waits for the events at or below its revision: a watcher still catching up gets them first", async () => {
+  // etcd 3.4.23 (the oracle here) answers at once, ahead of the catch-up: on this machine it
+  // sent the progress at revision 51 before the events 2..51 of a watcher from revision 2.
+  // etcd 3.5.8+ (and this test) send it only once every watcher on the stream is synced,
+  // behind their events; both put it on watch ID -1.
+  const first = (await put("pr/k", "0")) as pb.PutResponse;
+  let last = first;
+  for (let i = 1; i < 50; i++) last = (await put("pr/k", String(i))) as pb.PutResponse;
+  // The create and the progress request arrive in one DATA frame, so the server reads the
+  // progress request while the watcher's catch-up read is still in the storage worker.
+  const session = http2Connect(etcd.clientUrls[0]!);
+  session.on("error", () => undefined);
+  try {
+    const call = session.request({ ":method": "POST", ":path": pb.WatchService.watch.path, "content-type": "application/grpc", te: "trailers" });
+    call.on("error", () => undefined);
+    const responses: pb.WatchResponse[] = [];
+    let buffer = Buffer.alloc(0);
+    const progress = new Promise<pb.WatchResponse>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no progress notification within 5 s; got ${responses.length} responses`)), 5000);
+      call.on("data", (chunk: Buffer) => {
+        buffer = Buffer.concat([buffer, chunk]);
+        while (buffer.length >= 5 && buffer.length >= 5 + buffer.readUInt32BE(1)) {
+          const response = pb.WatchResponse.decode(buffer.subarray(5, 5 + buffer.readUInt32BE(1)));
+          buffer = buffer.subarray(5 + buffer.readUInt32BE(1));
+          responses.push(response);
+          if (response.watchId === -1) {
+            clearTimeout(timer);
+            resolve(response);
+          }
+        }
+      });
+    });
+    call.write(
+      Buffer.concat([
+        grpcMessage(pb.WatchRequest.encode({ requestUnion: { $case: "createRequest", createRequest: { key: Buffer.from("pr/k"), startRevision: first.header!.revision } } })),
+        grpcMessage(pb.WatchRequest.encode({ requestUnion: { $case: "progressRequest", progressRequest: {} } })),
+      ]),
+    );
+    const notification = await progress;
+    assert.equal(notification.events.length, 0);
+    assert.ok(notification.header!.revision >= last.header!.revision, `progress at ${notification.header!.revision}, last put at ${last.header!.revision}`);
+    assert.equal(responses[0]!.created, true);
+    const before = responses.slice(1, -1).flatMap((r) => r.events.map((e) => e.kv!.modRevision));
+    const expected = Array.from({ length: 50 }, (_, i) => first.header!.revision + i);
+    assert.deepEqual(before, expected, "every event at or below the progress revision came before it");
+  } finally {
+    session.destroy();
   }
 });
 

@@ -2,6 +2,9 @@
  * The Watch service: one bidi stream carries many watchers. Create and cancel requests are
  * answered in order; events flow from the watchable store as they are applied; a watcher
  * whose start revision was compacted is cancelled with the compact revision, as etcd does.
+ * Progress notifications (requested, or periodic for progress_notify watchers) come from the
+ * watchable store through the same path as events, so none runs ahead of an event at or
+ * below its revision.
  *
  * A client that stops reading holds nothing unbounded here: events wait in the watchable
  * store's bounded buffer (its watchers become victims, retried later, as in etcd) while the
@@ -93,8 +96,14 @@ export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
           fragmenting.delete(watchId);
           if (stream.cancel(watchId)) await reply({ header: header(), watchId, canceled: true });
         } else if (union?.$case === "progressRequest") {
-          // etcd 3.4 answers a progress request with the current revision on watch ID -1.
-          await reply({ header: header(), watchId: -1 });
+          // The answer (watch ID -1, the store's revision) goes through the stream with the
+          // events, once every watcher on the stream is synced: a client that hears revision R
+          // has had every event at or below R (etcd 3.5.8+). etcd 3.4.23 answers at once, on
+          // its control channel, ahead of the events still queued or being caught up.
+          stream.requestProgressAll();
+          // Requests that add nothing to send (repeats merge into one pending answer) must
+          // still not be read faster than the answers leave: wait while the transport is full.
+          await call.drained();
         }
       }
       // The client closed its sending side: etcd keeps the watchers until the stream goes away.
