@@ -16,7 +16,6 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  LeaseNotFoundError,
   NoLeaderError,
   RequestTimeoutError,
   TooManyRequestsError,
@@ -26,7 +25,7 @@ import {
   type PartialMessage,
 } from "@etcd-ts/api";
 import { AuthStore, createTokenProvider, simpleTokenIndex, type AuthInfo } from "@etcd-ts/auth";
-import { Lessor, minLeaseTTL } from "@etcd-ts/lease";
+import { Lessor, NotPrimaryError, minLeaseTTL } from "@etcd-ts/lease";
 import { openEngine, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
 import {
   EntryType,
@@ -175,7 +174,13 @@ export class EtcdServer implements ApplierHost {
 
   private static async boot(config: EtcdConfig, walDir: string, snapDir: string, engine: MvccEngine): Promise<EtcdServer> {
     const status = await engine.status();
-    const lessor = new Lessor({ minLeaseTTL: minLeaseTTL(config.electionTimeout), now: () => performance.now() });
+    const lessor = new Lessor({
+      minLeaseTTL: minLeaseTTL(config.electionTimeout),
+      now: () => performance.now(),
+      checkpointing: config.experimentalEnableLeaseCheckpoint,
+      persistCheckpoints: config.experimentalEnableLeaseCheckpointPersist,
+      checkpointIntervalMs: config.leaseCheckpointInterval,
+    });
     const storage = new MemoryStorage();
     const snapshotter = new Snapshotter(snapDir);
     const electionTick = Math.max(2, Math.round(config.electionTimeout / config.heartbeatInterval));
@@ -631,16 +636,21 @@ export class EtcdServer implements ApplierHost {
     }
   }
 
-  /** renewLease serves a keepalive: on the leader only (a follower would forward it). */
-  renewLease(id: bigint): number {
+  /**
+   * renewLease serves a keepalive: on the leader only (a follower would forward it). A lease
+   * that expired but is not revoked yet is answered once the revoke applies
+   * (LeaseNotFoundError) or the member stops leading (NoLeaderError), as etcd's lessor does.
+   */
+  async renewLease(id: bigint): Promise<number> {
     if (!this.isLeader) throw new NoLeaderError();
     try {
-      const ttl = this.lessor.renew(id);
+      const ttl = await this.lessor.renew(id);
       this.metrics.leaseRenewed.inc();
       return ttl;
     } catch (error) {
-      if ((error as Error).name === "NotPrimaryError") throw new NoLeaderError();
-      throw error instanceof LeaseNotFoundError ? error : error;
+      // No peer transport yet to forward to a new leader: the client retries.
+      if (error instanceof NotPrimaryError) throw new NoLeaderError();
+      throw error;
     }
   }
 
@@ -665,6 +675,8 @@ export class EtcdServer implements ApplierHost {
     this.stopped = true;
     clearInterval(this.tickTimer);
     clearInterval(this.leaseTimer);
+    // Keepalives waiting on an expired lease's revoke end here (etcd's stopped lessor).
+    this.lessor.demote();
     this.compactor.stop();
     this.wait.failAll(new StoppedError());
     this.readIndex.failAll(new StoppedError());
