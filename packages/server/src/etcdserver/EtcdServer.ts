@@ -12,7 +12,6 @@
  * Single member for now: there is no peer transport yet (the cluster issue adds it), so a
  * member whose initial cluster has other members refuses to start.
  */
-import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -52,6 +51,7 @@ import type { ApplyOutcome } from "./ApplyOutcome.js";
 import { encodeInternalRequest, type InternalRequest, type RequestKind } from "./InternalRequest.js";
 import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
 import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
+import { RequestIdGenerator } from "./RequestIdGenerator.js";
 import { Wait } from "./Wait.js";
 import { ServerMetrics } from "../metrics/ServerMetrics.js";
 import { boundCommonName } from "../tls/commonName.js";
@@ -88,8 +88,8 @@ export class EtcdServer implements ApplierHost {
   private stopped = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
-  private requestSeq = 0n;
-  private readonly requestPrefix: bigint;
+  /** Proposal IDs, unique across restarts (member bits, start time, counter). */
+  private readonly requestIds: RequestIdGenerator;
   private readonly alarms: pb.AlarmMember[] = [];
   private fatal: Error | undefined;
   private snapshotting = false;
@@ -119,7 +119,7 @@ export class EtcdServer implements ApplierHost {
     this.snapshotIndex = snapshot?.metadata.index ?? 0;
     this.durableIndex = storage.lastIndex();
     this.confState = snapshot?.metadata.confState ?? emptyConfState();
-    this.requestPrefix = (memberId & 0xffffn) << 48n;
+    this.requestIds = new RequestIdGenerator(memberId);
     this.applier = new Applier(this);
     this.metrics = new ServerMetrics({
       hasLeader: () => this.leader !== 0n,
@@ -522,11 +522,6 @@ export class EtcdServer implements ApplierHost {
     return 5000 + 2 * this.config.electionTimeout;
   }
 
-  private nextRequestId(): bigint {
-    this.requestSeq = (this.requestSeq + 1n) & 0xffff_ffff_ffffn;
-    return this.requestPrefix | this.requestSeq;
-  }
-
   /**
    * propose sends a request through raft and resolves with its response once applied.
    * Errors are etcd's: too large, no leader (dropped), timed out, stopped, or what applying gave.
@@ -536,7 +531,7 @@ export class EtcdServer implements ApplierHost {
   async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, authInfo?: AuthInfo, signal?: AbortSignal): Promise<unknown> {
     if (this.stopped) throw new StoppedError();
     if (this.committedRaftIndex - this.appliedIndex > MAX_APPLY_LAG) throw new TooManyRequestsError();
-    const id = this.nextRequestId();
+    const id = this.requestIds.next();
     const data = encodeInternalRequest({ kind, id, user: authInfo?.username ?? "", authRevision: authInfo?.revision ?? 0, request } as InternalRequest);
     if (data.length > this.config.maxRequestBytes) throw new RequestTooLargeError();
     // The deadline is enforced by the tick (`expireRequests`), and a cancelled caller learns it
@@ -628,11 +623,15 @@ export class EtcdServer implements ApplierHost {
     }
   }
 
-  /** newLeaseId returns a fresh positive 63-bit lease ID (what etcd does when a client asks for ID 0). */
+  /**
+   * newLeaseId picks the ID of a lease a client granted with ID 0, as etcd does: the next
+   * request ID made a positive 63-bit number. It is not checked against existing leases (nor
+   * is it in etcd): a clash with a client-chosen ID fails the grant with LeaseExistError.
+   */
   newLeaseId(): bigint {
     for (;;) {
-      const id = randomBytes(8).readBigUInt64BE() & 0x7fff_ffff_ffff_ffffn;
-      if (id !== 0n && !this.lessor.has(id)) return id;
+      const id = this.requestIds.next() & 0x7fff_ffff_ffff_ffffn;
+      if (id !== 0n) return id;
     }
   }
 
