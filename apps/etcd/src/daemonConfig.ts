@@ -46,8 +46,6 @@ export interface DaemonSettings {
   readonly enablePprof: boolean;
   /** metrics (`--metrics`): `basic` or `extensive`. */
   readonly metrics: string;
-  readonly experimentalEnableLeaseCheckpoint: boolean;
-  readonly experimentalEnableLeaseCheckpointPersist: boolean;
   readonly experimentalCompactionBatchLimit: number;
   readonly experimentalWatchProgressNotifyInterval: number;
   readonly experimentalWarningApplyDuration: number;
@@ -286,6 +284,8 @@ export function buildDaemonConfig(settings: Settings, options: BuildOptions = {}
     authToken: str("auth-token"),
     bcryptCost,
     authTokenTtl: num("auth-token-ttl"),
+    experimentalEnableLeaseCheckpoint: checkpoint,
+    experimentalEnableLeaseCheckpointPersist: checkpointPersist,
     clientTls,
   });
   const config: DaemonConfig = {
@@ -296,8 +296,6 @@ export function buildDaemonConfig(settings: Settings, options: BuildOptions = {}
     logOutputs,
     enablePprof: bool("enable-pprof"),
     metrics: str("metrics"),
-    experimentalEnableLeaseCheckpoint: checkpoint,
-    experimentalEnableLeaseCheckpointPersist: checkpointPersist,
     experimentalCompactionBatchLimit: num("experimental-compaction-batch-limit"),
     experimentalWatchProgressNotifyInterval: num("experimental-watch-progress-notify-interval"),
     experimentalWarningApplyDuration: num("experimental-warning-apply-duration"),

@@ -12,6 +12,11 @@
  *   spread out), `renew` (keepalive), `expiredLeases` hands out leases to revoke at a bounded
  *   rate, `dueCheckpoints` the remaining TTLs to record through consensus, `demote` stops it all.
  *
+ * Checkpointing is off unless configured, as in etcd 3.4/3.5 (`--experimental-enable-lease-checkpoint`):
+ * without it a restart or a leader change gives every lease its full TTL plus the new
+ * leader's extension. With it, checkpointed remainders survive a leader change, and survive a
+ * restart only when they are persisted too (`--experimental-enable-lease-checkpoint-persist`).
+ *
  * It never proposes anything itself and owns no timers: the server calls the leader side
  * on its ticks and proposes what it is handed.
  */
@@ -66,8 +71,17 @@ export interface LessorConfig {
   readonly minLeaseTTL: number;
   /** now returns monotonic milliseconds. */
   readonly now: () => number;
-  /** checkpointing records remaining TTLs through consensus (default on). */
+  /**
+   * checkpointing: the leader records long leases' remaining TTLs through consensus, so a
+   * new leader resumes their countdowns (default off, as etcd's `--experimental-enable-lease-checkpoint`).
+   */
   readonly checkpointing?: boolean;
+  /**
+   * persistCheckpoints: an applied checkpoint is written to the lease table too, so it also
+   * survives a restart (default off, as etcd's `--experimental-enable-lease-checkpoint-persist`);
+   * otherwise it lives in memory only.
+   */
+  readonly persistCheckpoints?: boolean;
   /** checkpointIntervalMs between checkpoints of one lease (default 5 minutes). */
   readonly checkpointIntervalMs?: number;
   /** revokeRate is the most leases handed out for revocation per second (default 1000). */
@@ -75,6 +89,9 @@ export interface LessorConfig {
   /** expiredRetryMs: an expired lease handed out is handed out again after this if still alive (default 3 s). */
   readonly expiredRetryMs?: number;
 }
+
+/** What a renewal of an expired lease waited for. */
+type RevokeWait = "revoked" | "demoted" | "restored";
 
 /** Lessor manages a member's leases. */
 export class Lessor {
@@ -84,10 +101,13 @@ export class Lessor {
   /** Renewed leases whose stale checkpointed remainder other members must forget. */
   private readonly clearedRemainders = new Set<bigint>();
   private pending: LeasePersistOp[] = [];
+  /** Renewals of expired leases, waiting for the revoke (or for this lessor to stop leading). */
+  private readonly revokeWaiters = new Map<bigint, ((outcome: RevokeWait) => void)[]>();
   private primary = false;
   private readonly minTTL: number;
   private readonly now: () => number;
   private readonly checkpointing: boolean;
+  private readonly persistCheckpoints: boolean;
   private readonly checkpointIntervalMs: number;
   private readonly revokeRate: number;
   private readonly expiredRetryMs: number;
@@ -95,7 +115,8 @@ export class Lessor {
   constructor(config: LessorConfig) {
     this.minTTL = config.minLeaseTTL;
     this.now = config.now;
-    this.checkpointing = config.checkpointing ?? true;
+    this.checkpointing = config.checkpointing ?? false;
+    this.persistCheckpoints = config.persistCheckpoints ?? false;
     this.checkpointIntervalMs = config.checkpointIntervalMs ?? 5 * 60_000;
     this.revokeRate = config.revokeRate ?? 1000;
     this.expiredRetryMs = config.expiredRetryMs ?? 3000;
@@ -128,15 +149,20 @@ export class Lessor {
     this.checkpoints.delete(id);
     this.clearedRemainders.delete(id);
     this.pending.push({ kind: "delete", id });
+    this.wake(id, "revoked");
     return lease.sortedKeys();
   }
 
-  /** checkpoint records a remaining TTL decided by the leader; unknown leases are ignored, as etcd. */
+  /**
+   * checkpoint records a remaining TTL decided by the leader (applied whether or not this
+   * member checkpoints itself); unknown leases are ignored, as etcd. It is written to the
+   * lease table only with `persistCheckpoints`.
+   */
   checkpoint(id: bigint, remainingTTL: number): void {
     const lease = this.leases.get(id);
     if (!lease) return;
     lease.remainingTTL = remainingTTL;
-    this.pending.push({ kind: "put", record: lease.record() });
+    if (this.persistCheckpoints) this.pending.push({ kind: "put", record: lease.record() });
     if (this.primary) this.scheduleCheckpoint(lease);
   }
 
@@ -154,7 +180,10 @@ export class Lessor {
     for (const key of keys) lease.keys.delete(keyString(key));
   }
 
-  /** restore replaces every lease with persisted records (keys are attached afterwards). */
+  /**
+   * restore replaces every lease with persisted records (keys are attached afterwards).
+   * Renewals waiting on an expired lease look again: gone is not found, kept is renewed.
+   */
   restore(records: readonly LeaseRecord[]): void {
     this.leases.clear();
     this.expiries.clear();
@@ -162,6 +191,7 @@ export class Lessor {
     this.pending = [];
     for (const record of records) this.leases.set(record.id, new Lease(record.id, record.ttl, record.remainingTTL));
     if (this.primary) this.promote(0);
+    for (const id of [...this.revokeWaiters.keys()]) this.wake(id, "restored");
   }
 
   /** drainPersistence hands over the persistence ops queued since the last call. */
@@ -238,31 +268,60 @@ export class Lessor {
     }
   }
 
-  /** demote stops every countdown: a follower's leases never expire by themselves. */
+  /**
+   * demote stops every countdown: a follower's leases never expire by themselves. Renewals
+   * waiting on an expired lease fail with NotPrimaryError (its revoke may never apply now).
+   * The server demotes when its member stops leading and when it stops.
+   */
   demote(): void {
     this.primary = false;
     for (const lease of this.leases.values()) lease.expiry = FOREVER;
     this.expiries.clear();
     this.checkpoints.clear();
     this.clearedRemainders.clear();
+    for (const id of [...this.revokeWaiters.keys()]) this.wake(id, "demoted");
   }
 
   /**
-   * renew restarts a lease's countdown (keepalive) and returns its TTL. Leader only
-   * (NotPrimaryError elsewhere: the server forwards to the leader); an expired or unknown
-   * lease is LeaseNotFoundError. A lease with a checkpointed remaining TTL gets a checkpoint
-   * of 0 scheduled now, so other members forget the stale remainder.
+   * renew restarts a lease's countdown (keepalive) and resolves with its TTL. Leader only
+   * (NotPrimaryError elsewhere: the server forwards to the leader); an unknown lease is
+   * LeaseNotFoundError at once. A lease that has expired but is not revoked yet (its
+   * LeaseRevoke is on its way through consensus) is not answered until that revoke applies
+   * (LeaseNotFoundError) or this lessor stops leading (NotPrimaryError), as etcd does: a
+   * "not found" before the revoke applied would let the client see the lease gone while its
+   * keys are still readable. A lease with a checkpointed remaining TTL gets a checkpoint of 0
+   * scheduled, so other members forget the stale remainder.
    */
-  renew(id: bigint): number {
-    if (!this.primary) throw new NotPrimaryError();
-    const lease = this.leases.get(id);
-    const now = this.now();
-    if (!lease || lease.expiry <= now) throw new LeaseNotFoundError();
-    if (this.checkpointing && lease.remainingTTL > 0) this.clearedRemainders.add(id);
-    lease.remainingTTL = 0;
-    lease.refresh(now, 0);
-    this.expiries.set(id, lease.expiry);
-    return lease.ttl;
+  async renew(id: bigint): Promise<number> {
+    for (;;) {
+      if (!this.primary) throw new NotPrimaryError();
+      const lease = this.leases.get(id);
+      if (!lease) throw new LeaseNotFoundError();
+      const now = this.now();
+      if (lease.expiry > now) {
+        if (this.checkpointing && lease.remainingTTL > 0) this.clearedRemainders.add(id);
+        lease.remainingTTL = 0;
+        lease.refresh(now, 0);
+        this.expiries.set(id, lease.expiry);
+        return lease.ttl;
+      }
+      const outcome = await new Promise<RevokeWait>((resolve) => {
+        const waiters = this.revokeWaiters.get(id);
+        if (waiters) waiters.push(resolve);
+        else this.revokeWaiters.set(id, [resolve]);
+      });
+      // After a revoke the answer is not found even if the same ID was granted again since.
+      if (outcome === "revoked") throw new LeaseNotFoundError();
+      // demoted: not primary any more; restored: the lease table changed, look again.
+    }
+  }
+
+  /** Wakes the renewals waiting on lease `id`. */
+  private wake(id: bigint, outcome: RevokeWait): void {
+    const waiters = this.revokeWaiters.get(id);
+    if (!waiters) return;
+    this.revokeWaiters.delete(id);
+    for (const resolve of waiters) resolve(outcome);
   }
 
   /** timeToLive reports a lease: granted TTL, whole seconds left (-1 once expired), keys if asked. */

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { LeaseExistError, LeaseNotFoundError, LeaseTTLTooLargeError } from "@etcd-ts/api";
-import { Lessor, MAX_LEASE_TTL, NotPrimaryError, minLeaseTTL, type LessorConfig } from "../src/index.js";
+import { Lessor, MAX_LEASE_TTL, NotPrimaryError, minLeaseTTL, type LeaseRecord, type LessorConfig } from "../src/index.js";
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -14,6 +14,19 @@ function setup(config: Partial<LessorConfig> = {}) {
   const lessor = new Lessor({ minLeaseTTL: 2, now: () => now, ...config });
   return { lessor, advance: (ms: number) => (now += ms), now: () => now };
 }
+
+/** track records whether a promise has settled, without letting a rejection go unhandled. */
+function track<T>(promise: Promise<T>) {
+  const tracked = { promise, settled: false };
+  promise.then(
+    () => (tracked.settled = true),
+    () => (tracked.settled = true),
+  );
+  return tracked;
+}
+
+/** settle lets every queued promise callback run. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe("state machine side", () => {
   test("the minimum TTL is 1.5 election timeouts rounded up to seconds", () => {
@@ -44,7 +57,7 @@ describe("state machine side", () => {
   });
 
   test("every persisted change is queued for the caller's transaction, in order", () => {
-    const { lessor } = setup();
+    const { lessor } = setup({ persistCheckpoints: true });
     lessor.grant(1n, 10);
     lessor.grant(2n, 20);
     lessor.checkpoint(2n, 15);
@@ -103,19 +116,65 @@ describe("leader side", () => {
     assert.deepEqual(lessor.expiredLeases(), [1n]);
   });
 
-  test("renew restarts the countdown and returns the TTL; leader only; expired or unknown is not found", () => {
+  test("renew restarts the countdown and returns the TTL; leader only; an unknown lease is not found at once", async () => {
     const { lessor, advance } = setup();
     lessor.grant(1n, 10);
-    assert.throws(() => lessor.renew(1n), NotPrimaryError);
+    await assert.rejects(lessor.renew(1n), NotPrimaryError);
     lessor.promote(0);
     advance(8_000);
-    assert.equal(lessor.renew(1n), 10);
+    assert.equal(await lessor.renew(1n), 10);
     advance(8_000);
     assert.deepEqual(lessor.expiredLeases(), []);
     assert.equal(lessor.timeToLive(1n, false).ttl, 2);
-    advance(2_000);
-    assert.throws(() => lessor.renew(1n), LeaseNotFoundError);
-    assert.throws(() => lessor.renew(99n), LeaseNotFoundError);
+    await assert.rejects(lessor.renew(99n), LeaseNotFoundError);
+  });
+
+  test("renewing an expired lease whose revoke has not applied yet waits for the revoke, then is not found", async () => {
+    const { lessor, advance } = setup();
+    lessor.promote(0);
+    lessor.grant(1n, 5);
+    lessor.grant(2n, 60);
+    advance(5_000);
+    assert.deepEqual(lessor.expiredLeases(), [1n]); // the server proposes its revoke now
+    const renewal = track(lessor.renew(1n));
+    await settle();
+    assert.equal(renewal.settled, false, "answered before the revoke applied");
+    assert.equal(await lessor.renew(2n), 60, "other leases are renewed meanwhile");
+    advance(3_000);
+    assert.deepEqual(lessor.expiredLeases(), [1n], "the revoke was lost: proposed again");
+    await settle();
+    assert.equal(renewal.settled, false);
+    lessor.revoke(1n); // the revoke applies
+    await assert.rejects(renewal.promise, LeaseNotFoundError);
+  });
+
+  test("renewing an expired lease waits until the member stops leading, then is not primary", async () => {
+    const { lessor, advance } = setup();
+    lessor.promote(0);
+    lessor.grant(1n, 5);
+    advance(6_000);
+    const renewal = track(lessor.renew(1n));
+    await settle();
+    assert.equal(renewal.settled, false);
+    lessor.demote(); // the revoke may never apply under this leader: the client retries elsewhere
+    await assert.rejects(renewal.promise, NotPrimaryError);
+    assert.equal(lessor.has(1n), true);
+  });
+
+  test("renewing an expired lease across a restore: gone is not found, kept is renewed from its restored countdown", async () => {
+    const { lessor, advance } = setup();
+    lessor.promote(0);
+    lessor.grant(1n, 5);
+    lessor.grant(2n, 5);
+    const records = lessor.list().map((l) => l.record());
+    advance(6_000);
+    const gone = track(lessor.renew(1n));
+    const kept = track(lessor.renew(2n));
+    await settle();
+    assert.equal(gone.settled || kept.settled, false);
+    lessor.restore(records.filter((r) => r.id === 2n)); // e.g. a snapshot from the new leader
+    await assert.rejects(gone.promise, LeaseNotFoundError);
+    assert.equal(await kept.promise, 5);
   });
 
   test("timeToLive reports granted TTL, whole seconds left (truncated), and the keys on request", () => {
@@ -159,8 +218,55 @@ describe("leader side", () => {
     for (const count of perSecond) assert.ok(count <= 76, `at most ~75 a second, got ${perSecond}`);
   });
 
-  test("checkpoints: long leases get their remaining TTL recorded, and a new leader resumes from it", () => {
+  test("checkpoints are off by default (etcd 3.4/3.5): none is ever due", async () => {
     const { lessor, advance } = setup({ checkpointIntervalMs: 60_000 });
+    lessor.promote(0);
+    lessor.grant(1n, 3600);
+    // A checkpoint applied from the log (an older leader had them on) schedules none here,
+    // and neither does the renewal that resets its remainder.
+    lessor.checkpoint(1n, 3000);
+    assert.equal(await lessor.renew(1n), 3600);
+    for (let minute = 0; minute < 10; minute++) {
+      advance(60_000);
+      assert.deepEqual(lessor.dueCheckpoints(), []);
+    }
+  });
+
+  test("without checkpoints, a restart or a leader change gives every lease its full TTL plus the election timeout", () => {
+    const { lessor, advance } = setup({ checkpointIntervalMs: 60_000 });
+    const follower = setup({ checkpointIntervalMs: 60_000 }).lessor;
+    const backend = new Map<bigint, LeaseRecord>(); // the leader's lease table
+    // What applying a committed entry does on both members, the leader's writes kept.
+    const apply = (step: (l: Lessor) => void): void => {
+      step(lessor);
+      step(follower);
+      for (const op of lessor.drainPersistence()) {
+        if (op.kind === "put") backend.set(op.record.id, op.record);
+        else backend.delete(op.id);
+      }
+      follower.drainPersistence();
+    };
+    lessor.promote(0);
+    apply((l) => l.grant(1n, 3600));
+    for (let minute = 0; minute < 10; minute++) {
+      advance(60_000);
+      const due = lessor.dueCheckpoints();
+      apply((l) => due.forEach((c) => l.checkpoint(c.id, c.remainingTTL)));
+    }
+    assert.equal(lessor.timeToLive(1n, false).ttl, 3000, "ten minutes went by on the leader");
+
+    const restarted = setup().lessor;
+    restarted.restore([...backend.values()]);
+    restarted.promote(1_000);
+    assert.equal(restarted.timeToLive(1n, false).ttl, 3601, "restart: full TTL + election timeout");
+
+    lessor.demote();
+    follower.promote(1_000);
+    assert.equal(follower.timeToLive(1n, false).ttl, 3601, "leader change: full TTL + election timeout");
+  });
+
+  test("checkpoints: long leases get their remaining TTL recorded, and a new leader resumes from it", async () => {
+    const { lessor, advance } = setup({ checkpointing: true, persistCheckpoints: true, checkpointIntervalMs: 60_000 });
     lessor.promote(0);
     lessor.grant(1n, 3600);
     lessor.grant(2n, 30); // shorter than the interval: never checkpointed
@@ -171,18 +277,39 @@ describe("leader side", () => {
 
     // A follower that applied the checkpoint becomes leader: it counts down from 3540 s, not 3600 s.
     const records = lessor.list().map((l) => l.record());
-    const other = setup({ checkpointIntervalMs: 60_000 });
+    const other = setup({ checkpointing: true, persistCheckpoints: true, checkpointIntervalMs: 60_000 });
     other.lessor.restore(records);
     other.lessor.promote(1_000);
     assert.equal(other.lessor.timeToLive(1n, false).ttl, 3541);
 
     // Renewing clears the remainder everywhere with a checkpoint of 0.
-    other.lessor.renew(1n);
+    await other.lessor.renew(1n);
     assert.deepEqual(other.lessor.dueCheckpoints(), [{ id: 1n, remainingTTL: 0 }]);
   });
 
+  test("checkpoints without persistence (etcd's default when on): kept across a leader change, not across a restart", () => {
+    const { lessor, advance } = setup({ checkpointing: true, checkpointIntervalMs: 60_000 });
+    const follower = setup({ checkpointing: true, checkpointIntervalMs: 60_000 }).lessor;
+    lessor.promote(0);
+    for (const l of [lessor, follower]) l.grant(1n, 3600);
+    advance(60_000);
+    const due = lessor.dueCheckpoints();
+    assert.deepEqual(due, [{ id: 1n, remainingTTL: 3540 }]);
+    for (const l of [lessor, follower]) for (const c of due) l.checkpoint(c.id, c.remainingTTL);
+    assert.deepEqual(lessor.drainPersistence(), [{ kind: "put", record: { id: 1n, ttl: 3600, remainingTTL: 0 } }], "only the grant is written");
+
+    lessor.demote();
+    follower.promote(1_000);
+    assert.equal(follower.timeToLive(1n, false).ttl, 3541, "leader change: the checkpointed remainder");
+
+    const restarted = setup({ checkpointing: true }).lessor;
+    restarted.restore([{ id: 1n, ttl: 3600, remainingTTL: 0 }]);
+    restarted.promote(1_000);
+    assert.equal(restarted.timeToLive(1n, false).ttl, 3601, "restart: full TTL + election timeout");
+  });
+
   test("demote stops countdowns and checkpoints", () => {
-    const { lessor, advance } = setup({ checkpointIntervalMs: 1_000 });
+    const { lessor, advance } = setup({ checkpointing: true, checkpointIntervalMs: 1_000 });
     lessor.promote(0);
     lessor.grant(1n, 5);
     lessor.demote();

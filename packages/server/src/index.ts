@@ -25,6 +25,7 @@ export type { SelfCert, SelfCertFiles, SelfCertOptions } from "./tls/selfCert.js
 export { startEtcd } from "./embed/startEtcd.js";
 export type { Etcd, EtcdEvents } from "./embed/startEtcd.js";
 export { EtcdServer } from "./etcdserver/EtcdServer.js";
+export type { ServerIo } from "./etcdserver/EtcdServer.js";
 export { computeClusterId, computeMemberId, idHex } from "./membership/ids.js";
 export type { Member } from "./membership/Member.js";
 export { gatewayHandler, isGatewayPath } from "./gateway/index.js";

@@ -6,6 +6,7 @@
 // directly (its consistent index moved past the WAL's last index) and expects a clear error
 // naming both indexes, as etcd 3.5 refuses a consistent index behind its snapshot.
 import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { etcdserverpb as pb, GrpcStatus } from "@etcd-ts/api";
@@ -33,6 +34,15 @@ test("a backend ahead of the durable WAL is refused at boot, naming both indexes
     assert.match(error.message, new RegExp(`applied raft index ${consistentIndex + 3}.*last index in the WAL is ${consistentIndex}\\b`));
     return true;
   });
+});
+
+test("a backend that applied entries of a WAL that is gone is refused at boot (the new log's first entries would be skipped)", { timeout: 60_000 }, async () => {
+  const dir = await dirs.make();
+  const etcd = await startMember(dir);
+  assert.equal((await call(etcd, pb.KVService.put, { key: Buffer.from("k"), value: Buffer.from("v") })).status, GrpcStatus.OK);
+  await etcd.close();
+  await rm(join(dir, "member", "wal"), { recursive: true });
+  await assert.rejects(startMember(dir), /the backend has applied raft index \d+, but the WAL is empty or missing/);
 });
 
 test("a backend level with the WAL boots and keeps its data", async () => {

@@ -12,11 +12,8 @@
  * Single member for now: there is no peer transport yet (the cluster issue adds it), so a
  * member whose initial cluster has other members refuses to start.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  LeaseNotFoundError,
   NoLeaderError,
   NoSpaceError,
   RequestTimeoutError,
@@ -26,7 +23,7 @@ import {
   etcdserverpb as pb,
 } from "@etcd-ts/api";
 import { AuthStore, createTokenProvider, simpleTokenIndex, type AuthInfo } from "@etcd-ts/auth";
-import { Lessor, minLeaseTTL } from "@etcd-ts/lease";
+import { Lessor, NotPrimaryError, minLeaseTTL } from "@etcd-ts/lease";
 import { costPut, costTxn, LEASE_OVERHEAD, openEngine, Quota, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
 import {
   EntryType,
@@ -42,7 +39,7 @@ import {
   type Ready,
   type Snapshot,
 } from "@etcd-ts/raft";
-import { Snapshotter, SnapError, Wal } from "@etcd-ts/wal";
+import { mkdirDurable, nodeFileSystem, Snapshotter, SnapError, Wal, type WalFileSystem } from "@etcd-ts/wal";
 import { DEFAULT_QUOTA_BYTES, parseInitialCluster, type EtcdConfig } from "../config/EtcdConfig.js";
 import { computeClusterId, computeMemberId } from "../membership/ids.js";
 import { decodeMember, encodeMember, type Member } from "../membership/Member.js";
@@ -54,6 +51,7 @@ import type { ApplyOutcome } from "./ApplyOutcome.js";
 import { encodeInternalRequest, type InternalRequest, type RequestKind } from "./InternalRequest.js";
 import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
 import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
+import { RequestIdGenerator } from "./RequestIdGenerator.js";
 import { Wait } from "./Wait.js";
 import { ServerMetrics } from "../metrics/ServerMetrics.js";
 import { boundCommonName } from "../tls/commonName.js";
@@ -68,6 +66,12 @@ const MAX_SNAPSHOTS = 5;
 const MAX_APPLY_LAG = 5000;
 
 type RequestOf<K extends RequestKind> = Extract<InternalRequest, { kind: K }>["request"];
+
+/** ServerIo is what a member does its file I/O through, where tests may replace it. */
+export interface ServerIo {
+  /** walFs: the file system of the WAL and the snapshot files (default node:fs). */
+  readonly walFs?: WalFileSystem;
+}
 
 /** EtcdServer is a running member. */
 export class EtcdServer implements ApplierHost {
@@ -90,8 +94,8 @@ export class EtcdServer implements ApplierHost {
   private stopped = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
-  private requestSeq = 0n;
-  private readonly requestPrefix: bigint;
+  /** Proposal IDs, unique across restarts (member bits, start time, counter). */
+  private readonly requestIds: RequestIdGenerator;
   /** alarms are the cluster's alarms, loaded from the backend at boot (see AlarmStore). */
   alarms = new AlarmStore();
   private readonly quota: Quota;
@@ -128,7 +132,7 @@ export class EtcdServer implements ApplierHost {
     this.snapshotIndex = snapshot?.metadata.index ?? 0;
     this.durableIndex = storage.lastIndex();
     this.confState = snapshot?.metadata.confState ?? emptyConfState();
-    this.requestPrefix = (memberId & 0xffffn) << 48n;
+    this.requestIds = new RequestIdGenerator(memberId);
     this.applier = new Applier(this);
     this.metrics = new ServerMetrics({
       hasLeader: () => this.leader !== 0n,
@@ -166,26 +170,39 @@ export class EtcdServer implements ApplierHost {
     );
   }
 
-  /** start opens (or creates) the member's data dir and starts its raft loop. */
-  static async start(config: EtcdConfig): Promise<EtcdServer> {
+  /**
+   * start opens (or creates) the member's data dir and starts its raft loop. `io.walFs` is
+   * the file system of the WAL and the snapshot files (default node:fs; tests pass a disk
+   * that loses unsynced writes at a power cut).
+   */
+  static async start(config: EtcdConfig, io: ServerIo = {}): Promise<EtcdServer> {
+    const fs = io.walFs ?? nodeFileSystem;
     const memberDir = join(config.dataDir, "member");
     const walDir = config.walDir ?? join(memberDir, "wal");
     const snapDir = join(memberDir, "snap");
-    await mkdir(snapDir, { recursive: true });
+    // Each directory made here is synced into its parent: a power cut must not take the
+    // member's WAL and snapshots away with a directory entry that never reached the disk.
+    await mkdirDurable(fs, snapDir);
     const engine = await openEngine(join(snapDir, "db"));
     try {
-      return await EtcdServer.boot(config, walDir, snapDir, engine);
+      return await EtcdServer.boot(config, walDir, snapDir, engine, fs);
     } catch (error) {
       await engine.close().catch(() => undefined);
       throw error;
     }
   }
 
-  private static async boot(config: EtcdConfig, walDir: string, snapDir: string, engine: MvccEngine): Promise<EtcdServer> {
+  private static async boot(config: EtcdConfig, walDir: string, snapDir: string, engine: MvccEngine, fs: WalFileSystem): Promise<EtcdServer> {
     const status = await engine.status();
-    const lessor = new Lessor({ minLeaseTTL: minLeaseTTL(config.electionTimeout), now: () => performance.now() });
+    const lessor = new Lessor({
+      minLeaseTTL: minLeaseTTL(config.electionTimeout),
+      now: () => performance.now(),
+      checkpointing: config.experimentalEnableLeaseCheckpoint,
+      persistCheckpoints: config.experimentalEnableLeaseCheckpointPersist,
+      checkpointIntervalMs: config.leaseCheckpointInterval,
+    });
     const storage = new MemoryStorage();
-    const snapshotter = new Snapshotter(snapDir);
+    const snapshotter = new Snapshotter(snapDir, { fs });
     const electionTick = Math.max(2, Math.round(config.electionTimeout / config.heartbeatInterval));
     const raftConfig = { electionTick, heartbeatTick: 1, storage, checkQuorum: true, preVote: true, maxSizePerMsg: 1024 * 1024, maxInflightMsgs: 512 };
     let memberId: bigint;
@@ -195,19 +212,22 @@ export class EtcdServer implements ApplierHost {
     let snapshot: Snapshot | undefined;
     const bootstrapMembers: Member[] = [];
 
-    if (!(await Wal.exists(walDir))) {
+    if (!(await Wal.exists(walDir, { fs }))) {
       if (config.initialClusterState === "existing") throw new Error("etcd-ts: joining an existing cluster needs the peer transport (not built yet)");
       const cluster = parseInitialCluster(config.initialCluster);
       const own = cluster.get(config.name);
       if (!own) throw new Error(`couldn't find local name "${config.name}" in the initial cluster configuration`);
       if (cluster.size > 1) throw new Error("etcd-ts: multi-member clusters need the peer transport (not built yet)");
+      // A backend that applied entries of a log that is gone would take the new log's first
+      // entries for "already applied".
+      checkBackendWithinWal(status.consistentIndex, 0);
       for (const [name, urls] of cluster) {
         const id = computeMemberId(urls, config.initialClusterToken);
         bootstrapMembers.push({ id, name, peerURLs: urls, clientURLs: name === config.name ? [...config.advertiseClientUrls] : [], isLearner: false });
       }
       memberId = bootstrapMembers.find((m) => m.name === config.name)!.id;
       clusterId = computeClusterId(bootstrapMembers.map((m) => m.id));
-      wal = await Wal.create(walDir, { nodeId: memberId, clusterId });
+      wal = await Wal.create(walDir, { nodeId: memberId, clusterId }, { fs });
       node = new RawNode({ ...raftConfig, id: memberId });
       node.bootstrap(bootstrapMembers.map((m) => ({ id: m.id, context: encodeMember(m) })));
     } else {
@@ -216,7 +236,7 @@ export class EtcdServer implements ApplierHost {
         throw error;
       });
       const marker = snapshot ? { index: snapshot.metadata.index, term: snapshot.metadata.term } : { index: 0, term: 0 };
-      wal = await Wal.open(walDir, marker);
+      wal = await Wal.open(walDir, marker, { fs });
       const contents = await wal.readAll();
       memberId = contents.metadata.nodeId;
       clusterId = contents.metadata.clusterId;
@@ -501,11 +521,6 @@ export class EtcdServer implements ApplierHost {
     return 5000 + 2 * this.config.electionTimeout;
   }
 
-  private nextRequestId(): bigint {
-    this.requestSeq = (this.requestSeq + 1n) & 0xffff_ffff_ffffn;
-    return this.requestPrefix | this.requestSeq;
-  }
-
   /**
    * propose sends a request through raft and resolves with its response once applied.
    * Errors are etcd's: too large, no leader (dropped), timed out, stopped, or what applying gave.
@@ -516,7 +531,7 @@ export class EtcdServer implements ApplierHost {
     if (this.stopped) throw new StoppedError();
     if (this.committedRaftIndex - this.appliedIndex > MAX_APPLY_LAG) throw new TooManyRequestsError();
     if (kind === "put" || kind === "txn" || kind === "leaseGrant") await this.checkQuota(kind, request as RequestOf<"put" | "txn" | "leaseGrant">);
-    const id = this.nextRequestId();
+    const id = this.requestIds.next();
     const data = encodeInternalRequest({ kind, id, user: authInfo?.username ?? "", authRevision: authInfo?.revision ?? 0, request } as InternalRequest);
     if (data.length > this.config.maxRequestBytes) throw new RequestTooLargeError();
     // The deadline is enforced by the tick (`expireRequests`), and a cancelled caller learns it
@@ -623,24 +638,33 @@ export class EtcdServer implements ApplierHost {
     }
   }
 
-  /** newLeaseId returns a fresh positive 63-bit lease ID (what etcd does when a client asks for ID 0). */
+  /**
+   * newLeaseId picks the ID of a lease a client granted with ID 0, as etcd does: the next
+   * request ID made a positive 63-bit number. It is not checked against existing leases (nor
+   * is it in etcd): a clash with a client-chosen ID fails the grant with LeaseExistError.
+   */
   newLeaseId(): bigint {
     for (;;) {
-      const id = randomBytes(8).readBigUInt64BE() & 0x7fff_ffff_ffff_ffffn;
-      if (id !== 0n && !this.lessor.has(id)) return id;
+      const id = this.requestIds.next() & 0x7fff_ffff_ffff_ffffn;
+      if (id !== 0n) return id;
     }
   }
 
-  /** renewLease serves a keepalive: on the leader only (a follower would forward it). */
-  renewLease(id: bigint): number {
+  /**
+   * renewLease serves a keepalive: on the leader only (a follower would forward it). A lease
+   * that expired but is not revoked yet is answered once the revoke applies
+   * (LeaseNotFoundError) or the member stops leading (NoLeaderError), as etcd's lessor does.
+   */
+  async renewLease(id: bigint): Promise<number> {
     if (!this.isLeader) throw new NoLeaderError();
     try {
-      const ttl = this.lessor.renew(id);
+      const ttl = await this.lessor.renew(id);
       this.metrics.leaseRenewed.inc();
       return ttl;
     } catch (error) {
-      if ((error as Error).name === "NotPrimaryError") throw new NoLeaderError();
-      throw error instanceof LeaseNotFoundError ? error : error;
+      // No peer transport yet to forward to a new leader: the client retries.
+      if (error instanceof NotPrimaryError) throw new NoLeaderError();
+      throw error;
     }
   }
 
@@ -665,6 +689,8 @@ export class EtcdServer implements ApplierHost {
     this.stopped = true;
     clearInterval(this.tickTimer);
     clearInterval(this.leaseTimer);
+    // Keepalives waiting on an expired lease's revoke end here (etcd's stopped lessor).
+    this.lessor.demote();
     this.compactor.stop();
     this.wait.failAll(new StoppedError());
     this.readIndex.failAll(new StoppedError());
@@ -684,8 +710,9 @@ export class EtcdServer implements ApplierHost {
  */
 function checkBackendWithinWal(consistentIndex: number, lastWalIndex: number): void {
   if (consistentIndex <= lastWalIndex) return;
+  const wal = lastWalIndex === 0 ? "the WAL is empty or missing" : `the last index in the WAL is ${lastWalIndex}`;
   throw new Error(
-    `etcd-ts: the backend has applied raft index ${consistentIndex}, but the last index in the WAL is ${lastWalIndex}: ` +
+    `etcd-ts: the backend has applied raft index ${consistentIndex}, but ${wal}: ` +
       "the WAL lost entries the backend already holds (a system crash before the WAL's fsync completed?); " +
       "refusing to start — restore this member from a snapshot, or remove it and add it back to the cluster",
   );

@@ -22,16 +22,21 @@ export function registerLease(grpc: GrpcServer, server: EtcdServer): void {
   grpc.addUnary(S.leaseRevoke, async (request, call) => (await server.propose("leaseRevoke", request, await server.authInfo(call.metadata))) as pb.LeaseRevokeResponse);
 
   grpc.addStream(S.leaseKeepAlive, async (call) => {
+    // One request at a time, as etcd: a renewal waiting for an expired lease's revoke holds
+    // back the stream's later keepalives until it is answered.
     for await (const request of call) {
+      // The header is taken before renewing, as etcd does, so its revision is never past
+      // the one at which the lease was renewed (or revoked).
+      const responseHeader = header();
       let TTL: number;
       try {
-        TTL = server.renewLease(request.ID);
+        TTL = await server.renewLease(request.ID);
       } catch (error) {
-        // etcd answers a keepalive of an unknown or expired lease with TTL 0.
+        // etcd answers a keepalive of an unknown or revoked lease with TTL 0.
         if (!(error instanceof LeaseNotFoundError)) throw error;
         TTL = 0;
       }
-      if (!call.send({ header: header(), ID: request.ID, TTL })) await call.drained();
+      if (!call.send({ header: responseHeader, ID: request.ID, TTL })) await call.drained();
     }
   });
 
