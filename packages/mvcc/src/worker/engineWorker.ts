@@ -36,6 +36,7 @@ function reply(r: EngineReply): void {
     flushScheduled = true;
     setImmediate(() => {
       flushScheduled = false;
+      if (outbox.length === 0) return; // an early apply answer took them along
       const moved = transfers;
       transfers = [];
       port!.postMessage(outbox.splice(0), moved);
@@ -50,11 +51,41 @@ function wireApplyResult(result: ApplyResult): unknown {
   };
 }
 
+/** ANSWERED: the call's reply went out already (an apply answered before its commit). */
+const ANSWERED = Symbol("answered");
+
+/**
+ * applyAnsweredEarly applies a batch and answers as soon as it is written, before LMDB's
+ * commit and fdatasync (see EngineCore.applySync), the replies queued before it first. A
+ * commit that fails after that answer kills this thread: the main thread then fails every
+ * further call and the member stops.
+ */
+function applyAnsweredEarly(request: EngineRequest, batch: ApplyBatch): Promise<unknown> {
+  let answered = false;
+  return engine
+    .apply(batch, (result) => {
+      answered = true;
+      const moved = transfers;
+      transfers = [];
+      port!.postMessage([...outbox.splice(0), { id: request.id, ok: true, value: wireApplyResult(result) }], moved);
+    })
+    .then(
+      () => ANSWERED,
+      (error: unknown) => {
+        if (!answered) throw error;
+        process.nextTick(() => {
+          throw error;
+        });
+        return ANSWERED;
+      },
+    );
+}
+
 function call(request: EngineRequest): Promise<unknown> {
   const a = request.args;
   switch (request.method) {
     case "apply":
-      return engine.apply(a[0] as ApplyBatch).then(wireApplyResult);
+      return applyAnsweredEarly(request, a[0] as ApplyBatch);
     case "range":
       return engine.range(a[0] as never);
     case "rangeEncoded":
@@ -93,7 +124,7 @@ port.on("message", (requests: EngineRequest[]) => {
   for (const request of requests) {
     call(request).then(
       (value) => {
-        if (value !== CLOSED) reply({ id: request.id, ok: true, value });
+        if (value !== CLOSED && value !== ANSWERED) reply({ id: request.id, ok: true, value });
       },
       (error: unknown) =>
         reply({
