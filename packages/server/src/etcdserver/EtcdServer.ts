@@ -50,6 +50,7 @@ import { AutoCompactor } from "./AutoCompactor.js";
 import type { ApplyOutcome } from "./ApplyOutcome.js";
 import { encodeInternalRequest, type InternalRequest, type RequestKind } from "./InternalRequest.js";
 import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
+import { AppliedIndex } from "./AppliedIndex.js";
 import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
 import { RequestIdGenerator } from "./RequestIdGenerator.js";
 import { Wait } from "./Wait.js";
@@ -78,7 +79,8 @@ export class EtcdServer implements ApplierHost {
   readonly wait = new Wait<ApplyOutcome>();
   readonly members = new Map<bigint, Member>();
   consistentIndex: number;
-  private appliedIndex: number;
+  /** appliedIndex is the last applied raft index, with the callers waiting for it to move. */
+  private readonly appliedIndex: AppliedIndex;
   private snapshotIndex: number;
   private confState: ConfState;
   private term = 0;
@@ -91,6 +93,10 @@ export class EtcdServer implements ApplierHost {
   private applyQueue: Promise<void> = Promise.resolve();
   private readyScheduled = false;
   private processing = false;
+  /** readyRun is the Ready loop's current run (close waits for it). */
+  private readyRun: Promise<void> = Promise.resolve();
+  /** leaderWaiters wait for a leader to be known (readyNotify). */
+  private leaderWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private stopped = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -128,7 +134,7 @@ export class EtcdServer implements ApplierHost {
     this.consistentIndex = consistentIndex;
     this.backendSize = backendSize;
     this.quota = new Quota(config.quotaBackendBytes);
-    this.appliedIndex = Math.max(consistentIndex, snapshot?.metadata.index ?? 0);
+    this.appliedIndex = new AppliedIndex(Math.max(consistentIndex, snapshot?.metadata.index ?? 0));
     this.snapshotIndex = snapshot?.metadata.index ?? 0;
     this.durableIndex = storage.lastIndex();
     this.confState = snapshot?.metadata.confState ?? emptyConfState();
@@ -139,7 +145,7 @@ export class EtcdServer implements ApplierHost {
       isLeader: () => this.isLeader,
       isLearner: () => this.members.get(this.memberId)?.isLearner === true,
       committed: () => this.committedRaftIndex,
-      applied: () => this.appliedIndex,
+      applied: () => this.appliedIndex.value,
       pending: () => this.wait.size,
       dbSize: () => this.lastStatus?.dbSize ?? 0,
       dbSizeInUse: () => this.lastStatus?.dbSizeInUse ?? 0,
@@ -166,7 +172,7 @@ export class EtcdServer implements ApplierHost {
     );
     this.readIndex = new ReadIndexBatcher(
       (ctx) => this.node.readIndex(ctx),
-      () => this.appliedIndex,
+      () => this.appliedIndex.value,
     );
   }
 
@@ -298,7 +304,7 @@ export class EtcdServer implements ApplierHost {
     this.readyScheduled = true;
     setImmediate(() => {
       this.readyScheduled = false;
-      void this.processReady();
+      if (!this.processing) this.readyRun = this.processReady();
     });
   }
 
@@ -423,7 +429,12 @@ export class EtcdServer implements ApplierHost {
     const isLeader = lead === this.memberId;
     if (isLeader && !wasLeader) this.lessor.promote(this.config.electionTimeout);
     if (!isLeader && wasLeader) this.lessor.demote();
-    if (lead !== 0n) this.readIndex.retry();
+    if (lead !== 0n) {
+      this.readIndex.retry();
+      const waiters = this.leaderWaiters;
+      this.leaderWaiters = [];
+      for (const waiter of waiters) waiter.resolve();
+    }
   }
 
   /** crash stops the member after an unrecoverable storage failure (etcd panics here). */
@@ -442,9 +453,9 @@ export class EtcdServer implements ApplierHost {
   }
 
   onApplied(index: number): void {
-    if (index > this.appliedIndex) this.appliedIndex = index;
+    this.appliedIndex.advance(index);
     this.readIndex.onApplied();
-    if (this.appliedIndex - this.snapshotIndex > this.config.snapshotCount) void this.triggerSnapshot();
+    if (this.appliedIndex.value - this.snapshotIndex > this.config.snapshotCount) void this.triggerSnapshot();
   }
 
   /**
@@ -456,7 +467,7 @@ export class EtcdServer implements ApplierHost {
     if (this.snapshotting || this.stopped) return;
     this.snapshotting = true;
     try {
-      const index = this.appliedIndex;
+      const index = this.appliedIndex.value;
       await this.engine.sync();
       const snapshot = this.storage.createSnapshot(index, this.currentConfState(), new Uint8Array(0));
       const started = performance.now();
@@ -500,7 +511,7 @@ export class EtcdServer implements ApplierHost {
 
   /** appliedRaftIndex is the last applied raft index. */
   get appliedRaftIndex(): number {
-    return this.appliedIndex;
+    return this.appliedIndex.value;
   }
 
   /** committedRaftIndex is raft's commit index. */
@@ -529,7 +540,7 @@ export class EtcdServer implements ApplierHost {
    */
   async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, authInfo?: AuthInfo, signal?: AbortSignal): Promise<unknown> {
     if (this.stopped) throw new StoppedError();
-    if (this.committedRaftIndex - this.appliedIndex > MAX_APPLY_LAG) throw new TooManyRequestsError();
+    if (this.committedRaftIndex - this.appliedIndex.value > MAX_APPLY_LAG) throw new TooManyRequestsError();
     if (kind === "put" || kind === "txn" || kind === "leaseGrant") await this.checkQuota(kind, request as RequestOf<"put" | "txn" | "leaseGrant">);
     const id = this.requestIds.next();
     const data = encodeInternalRequest({ kind, id, user: authInfo?.username ?? "", authRevision: authInfo?.revision ?? 0, request } as InternalRequest);
@@ -583,6 +594,7 @@ export class EtcdServer implements ApplierHost {
   private expireRequests(): void {
     const now = performance.now();
     this.wait.expire(now, () => new RequestTimeoutError());
+    this.appliedIndex.expire(now, () => new RequestTimeoutError());
     this.readIndex.expire(now - this.requestTimeoutMs, () => {
       this.metrics.readIndexesFailed.inc();
       this.metrics.slowReadIndexes.inc();
@@ -596,17 +608,22 @@ export class EtcdServer implements ApplierHost {
    */
   async readyNotify(): Promise<void> {
     for (;;) {
-      if (this.stopped) throw new StoppedError();
-      if (this.leader !== 0n) {
-        try {
-          await this.linearizableReadNotify();
-          return;
-        } catch {
-          // not yet: leadership moved or the read timed out; try again
-        }
+      await this.whenLeader();
+      try {
+        await this.linearizableReadNotify();
+        return;
+      } catch (error) {
+        if (this.stopped) throw error;
+        // not yet: the read timed out (no quorum behind the leader); wait for a leader again
       }
-      await new Promise((r) => setTimeout(r, 10));
     }
+  }
+
+  /** whenLeader resolves once the member knows a leader (at once if it does). */
+  private whenLeader(): Promise<void> {
+    if (this.stopped) return Promise.reject(new StoppedError());
+    if (this.leader !== 0n) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.leaderWaiters.push({ resolve, reject }));
   }
 
   /**
@@ -629,13 +646,9 @@ export class EtcdServer implements ApplierHost {
   }
 
   /** waitApplied resolves once the applied index reaches `index` (bounded by the request timeout). */
-  async waitApplied(index: number): Promise<void> {
-    const deadline = Date.now() + this.requestTimeoutMs;
-    while (this.appliedIndex < index) {
-      if (this.stopped) throw new StoppedError();
-      if (Date.now() > deadline) throw new RequestTimeoutError();
-      await new Promise((r) => setTimeout(r, 2));
-    }
+  waitApplied(index: number): Promise<void> {
+    if (this.stopped) return Promise.reject(new StoppedError());
+    return this.appliedIndex.wait(index, performance.now() + this.requestTimeoutMs);
   }
 
   /**
@@ -694,7 +707,10 @@ export class EtcdServer implements ApplierHost {
     this.compactor.stop();
     this.wait.failAll(new StoppedError());
     this.readIndex.failAll(new StoppedError());
-    while (this.processing) await new Promise((r) => setTimeout(r, 5));
+    this.appliedIndex.failAll(new StoppedError());
+    for (const waiter of this.leaderWaiters.splice(0)) waiter.reject(new StoppedError());
+    // The Ready being handled finishes (its WAL save is in flight); no new one starts.
+    await this.readyRun;
     await this.applyQueue.catch(() => undefined);
     this.watchable.close();
     await this.wal.close().catch(() => undefined);
