@@ -48,7 +48,7 @@ import { Applier, MEMBERS_BUCKET, type ApplierHost, type ApplyGate } from "./App
 import { AuthBackendBridge } from "./AuthBackendBridge.js";
 import { AutoCompactor } from "./AutoCompactor.js";
 import type { ApplyOutcome } from "./ApplyOutcome.js";
-import { encodeInternalRequest, type InternalRequest, type RequestKind } from "./InternalRequest.js";
+import { encodeInternalRequest, type RequestKind, type RequestOf, type ResponseOf } from "./InternalRequest.js";
 import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
 import { AppliedIndex } from "./AppliedIndex.js";
 import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
@@ -66,7 +66,8 @@ const MAX_SNAPSHOTS = 5;
 /** Proposals are refused while applying lags committing by more than this (etcd's maxGapBetweenApplyAndCommitIndex). */
 const MAX_APPLY_LAG = 5000;
 
-type RequestOf<K extends RequestKind> = Extract<InternalRequest, { kind: K }>["request"];
+/** Proposal is a request with its kind, as a union each member of which pairs the two. */
+type Proposal = { [K in RequestKind]: { readonly kind: K; readonly request: RequestOf<K> } }[RequestKind];
 
 /** ServerIo is what a member does its file I/O through, where tests may replace it. */
 export interface ServerIo {
@@ -538,12 +539,14 @@ export class EtcdServer implements ApplierHost {
    * `signal`: a caller that may give up (lock and election waits) learns it with the outcome;
    * gRPC handlers pass none, since the gRPC layer itself answers a cancelled client.
    */
-  async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, authInfo?: AuthInfo, signal?: AbortSignal): Promise<unknown> {
+  async propose<K extends RequestKind>(kind: K, request: RequestOf<K>, authInfo?: AuthInfo, signal?: AbortSignal): Promise<ResponseOf<K>> {
     if (this.stopped) throw new StoppedError();
     if (this.committedRaftIndex - this.appliedIndex.value > MAX_APPLY_LAG) throw new TooManyRequestsError();
-    if (kind === "put" || kind === "txn" || kind === "leaseGrant") await this.checkQuota(kind, request as RequestOf<"put" | "txn" | "leaseGrant">);
+    // TypeScript does not narrow a generic K: the pair becomes the union it is, once, here.
+    const proposal = { kind, request } as Proposal;
+    if (!this.withinQuota(proposal)) await this.refuseOverQuota();
     const id = this.requestIds.next();
-    const data = encodeInternalRequest({ kind, id, user: authInfo?.username ?? "", authRevision: authInfo?.revision ?? 0, request } as InternalRequest);
+    const data = encodeInternalRequest({ ...proposal, id, user: authInfo?.username ?? "", authRevision: authInfo?.revision ?? 0 });
     if (data.length > this.config.maxRequestBytes) throw new RequestTooLargeError();
     // The deadline is enforced by the tick (`expireRequests`), and a cancelled caller learns it
     // once the outcome is known: no timer or abort listener per proposal (the gRPC layer has
@@ -562,19 +565,31 @@ export class EtcdServer implements ApplierHost {
       this.metrics.proposalsFailed.inc();
       throw signal.reason;
     }
-    if (result.ok) return result.response;
+    // The applier answers a request with the response of the request's kind (see Applier).
+    if (result.ok) return result.response as ResponseOf<K>;
     this.metrics.proposalsFailed.inc();
     throw result.error;
   }
 
   /**
-   * checkQuota refuses a put, txn or lease grant that would take the backend to its quota,
-   * before it reaches raft (etcd's quotaKVServer / quotaLeaseServer): the NOSPACE alarm is
-   * raised through raft first, then the caller gets NOSPACE; nothing of the request is applied.
+   * withinQuota tells whether a put, txn or lease grant leaves the backend below its quota
+   * (etcd's quotaKVServer / quotaLeaseServer); other requests always do.
    */
-  private async checkQuota(kind: "put" | "txn" | "leaseGrant", request: RequestOf<"put" | "txn" | "leaseGrant">): Promise<void> {
-    const cost = kind === "put" ? costPut(request as pb.PutRequest) : kind === "txn" ? costTxn(request as pb.TxnRequest) : LEASE_OVERHEAD;
-    if (this.quota.available(this.backendSize, cost)) return;
+  private withinQuota(proposal: Proposal): boolean {
+    let cost: number;
+    if (proposal.kind === "put") cost = costPut(proposal.request);
+    else if (proposal.kind === "txn") cost = costTxn(proposal.request);
+    else if (proposal.kind === "leaseGrant") cost = LEASE_OVERHEAD;
+    else return true;
+    return this.quota.available(this.backendSize, cost);
+  }
+
+  /**
+   * refuseOverQuota refuses a request over the quota before it reaches raft: the NOSPACE
+   * alarm is raised through raft first, then the caller gets NOSPACE; nothing of the request
+   * is applied.
+   */
+  private async refuseOverQuota(): Promise<never> {
     if (this.alarms.list(this.memberId, pb.AlarmType.NOSPACE).length === 0) {
       const alarm = pb.AlarmRequest.create({ action: pb.AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId, alarm: pb.AlarmType.NOSPACE });
       await this.propose("alarm", alarm).catch(() => undefined);

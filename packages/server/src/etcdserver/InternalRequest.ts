@@ -12,40 +12,46 @@
 import { etcdserverpb as pb } from "@etcd-ts/api";
 import type { MessageCodec } from "@etcd-ts/api";
 
-/** The request kinds, each with its api message type. */
+/** The request kinds: each one's code in the entry data, its request message and the response its proposer gets. */
 const KINDS = {
-  put: [1, pb.PutRequest],
-  deleteRange: [2, pb.DeleteRangeRequest],
-  txn: [3, pb.TxnRequest],
-  compact: [4, pb.CompactionRequest],
-  leaseGrant: [5, pb.LeaseGrantRequest],
-  leaseRevoke: [6, pb.LeaseRevokeRequest],
-  leaseCheckpoint: [7, pb.LeaseCheckpointRequest],
-  alarm: [8, pb.AlarmRequest],
-  authEnable: [20, pb.AuthEnableRequest],
-  authDisable: [21, pb.AuthDisableRequest],
+  put: [1, pb.PutRequest, pb.PutResponse],
+  deleteRange: [2, pb.DeleteRangeRequest, pb.DeleteRangeResponse],
+  txn: [3, pb.TxnRequest, pb.TxnResponse],
+  compact: [4, pb.CompactionRequest, pb.CompactionResponse],
+  leaseGrant: [5, pb.LeaseGrantRequest, pb.LeaseGrantResponse],
+  leaseRevoke: [6, pb.LeaseRevokeRequest, pb.LeaseRevokeResponse],
+  leaseCheckpoint: [7, pb.LeaseCheckpointRequest, pb.LeaseCheckpointResponse],
+  alarm: [8, pb.AlarmRequest, pb.AlarmResponse],
+  authEnable: [20, pb.AuthEnableRequest, pb.AuthEnableResponse],
+  authDisable: [21, pb.AuthDisableRequest, pb.AuthDisableResponse],
   // The proposer's password check already passed: `password` carries the simple-token
   // prefix it generated (etcd's InternalAuthenticateRequest.simple_token), never a password.
-  authenticate: [22, pb.AuthenticateRequest],
-  userAdd: [23, pb.AuthUserAddRequest],
-  userDelete: [24, pb.AuthUserDeleteRequest],
-  userChangePassword: [25, pb.AuthUserChangePasswordRequest],
-  userGrantRole: [26, pb.AuthUserGrantRoleRequest],
-  userGet: [27, pb.AuthUserGetRequest],
-  userList: [28, pb.AuthUserListRequest],
-  userRevokeRole: [29, pb.AuthUserRevokeRoleRequest],
-  roleAdd: [30, pb.AuthRoleAddRequest],
-  roleGet: [31, pb.AuthRoleGetRequest],
-  roleList: [32, pb.AuthRoleListRequest],
-  roleGrantPermission: [33, pb.AuthRoleGrantPermissionRequest],
-  roleRevokePermission: [34, pb.AuthRoleRevokePermissionRequest],
-  roleDelete: [35, pb.AuthRoleDeleteRequest],
+  authenticate: [22, pb.AuthenticateRequest, pb.AuthenticateResponse],
+  userAdd: [23, pb.AuthUserAddRequest, pb.AuthUserAddResponse],
+  userDelete: [24, pb.AuthUserDeleteRequest, pb.AuthUserDeleteResponse],
+  userChangePassword: [25, pb.AuthUserChangePasswordRequest, pb.AuthUserChangePasswordResponse],
+  userGrantRole: [26, pb.AuthUserGrantRoleRequest, pb.AuthUserGrantRoleResponse],
+  userGet: [27, pb.AuthUserGetRequest, pb.AuthUserGetResponse],
+  userList: [28, pb.AuthUserListRequest, pb.AuthUserListResponse],
+  userRevokeRole: [29, pb.AuthUserRevokeRoleRequest, pb.AuthUserRevokeRoleResponse],
+  roleAdd: [30, pb.AuthRoleAddRequest, pb.AuthRoleAddResponse],
+  roleGet: [31, pb.AuthRoleGetRequest, pb.AuthRoleGetResponse],
+  roleList: [32, pb.AuthRoleListRequest, pb.AuthRoleListResponse],
+  roleGrantPermission: [33, pb.AuthRoleGrantPermissionRequest, pb.AuthRoleGrantPermissionResponse],
+  roleRevokePermission: [34, pb.AuthRoleRevokePermissionRequest, pb.AuthRoleRevokePermissionResponse],
+  roleDelete: [35, pb.AuthRoleDeleteRequest, pb.AuthRoleDeleteResponse],
 } as const;
 
 type Kinds = typeof KINDS;
 /** RequestKind names what a proposal does. */
 export type RequestKind = keyof Kinds;
 type Payload<K extends RequestKind> = Kinds[K][1] extends MessageCodec<infer T> ? T : never;
+
+/** RequestOf is the request message of a kind. */
+export type RequestOf<K extends RequestKind> = Payload<K>;
+
+/** ResponseOf is the response a proposal of kind `K` resolves with once applied. */
+export type ResponseOf<K extends RequestKind> = Kinds[K][2] extends MessageCodec<infer T> ? T : never;
 
 /** InternalRequest is a decoded proposal. */
 export type InternalRequest = {
@@ -61,7 +67,7 @@ const HEAD = 1 + 1 + 8 + 8 + 2;
 
 /** encodeInternalRequest lays a proposal out as entry data. */
 export function encodeInternalRequest(request: InternalRequest): Uint8Array {
-  const [code, codec] = KINDS[request.kind] as readonly [number, MessageCodec<unknown>];
+  const [code, codec] = KINDS[request.kind] as readonly [number, MessageCodec<unknown>, unknown];
   const payload = codec.encode(request.request);
   const user = Buffer.from(request.user, "utf8");
   const out = Buffer.allocUnsafe(HEAD + user.length + payload.length);

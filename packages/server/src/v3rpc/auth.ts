@@ -3,37 +3,34 @@
  * the request; passwords are checked and hashed here, on the member the client talks to, so
  * the log never carries a clear-text password.
  */
-import { etcdserverpb as pb, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
+import { etcdserverpb as pb } from "@etcd-ts/api";
 import { authenticate } from "../etcdserver/authenticate.js";
 import type { EtcdServer } from "../etcdserver/EtcdServer.js";
-import type { RequestKind } from "../etcdserver/InternalRequest.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
 
 /** registerAuth adds the Auth service of `server` to a gRPC server. */
 export function registerAuth(grpc: GrpcServer, server: EtcdServer): void {
   const S = pb.AuthService;
-  const through = <Req, Res>(method: MethodDefinition<Req, Res>, kind: RequestKind): void => {
-    grpc.addUnary(method, async (request, call) => (await server.propose(kind, request as never, await server.authInfo(call.metadata))) as PartialMessage<Res>);
-  };
-  through(S.authEnable, "authEnable");
-  through(S.authDisable, "authDisable");
-  through(S.userDelete, "userDelete");
-  through(S.userGrantRole, "userGrantRole");
-  through(S.userGet, "userGet");
-  through(S.userList, "userList");
-  through(S.userRevokeRole, "userRevokeRole");
-  through(S.roleAdd, "roleAdd");
-  through(S.roleGet, "roleGet");
-  through(S.roleList, "roleList");
-  through(S.roleGrantPermission, "roleGrantPermission");
-  through(S.roleRevokePermission, "roleRevokePermission");
-  through(S.roleDelete, "roleDelete");
+  // Each request goes through raft as it came (the caller's auth info rides along).
+  grpc.addUnary(S.authEnable, async (request, call) => server.propose("authEnable", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.authDisable, async (request, call) => server.propose("authDisable", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.userDelete, async (request, call) => server.propose("userDelete", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.userGrantRole, async (request, call) => server.propose("userGrantRole", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.userGet, async (request, call) => server.propose("userGet", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.userList, async (request, call) => server.propose("userList", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.userRevokeRole, async (request, call) => server.propose("userRevokeRole", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.roleAdd, async (request, call) => server.propose("roleAdd", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.roleGet, async (request, call) => server.propose("roleGet", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.roleList, async (request, call) => server.propose("roleList", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.roleGrantPermission, async (request, call) => server.propose("roleGrantPermission", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.roleRevokePermission, async (request, call) => server.propose("roleRevokePermission", request, await server.authInfo(call.metadata)));
+  grpc.addUnary(S.roleDelete, async (request, call) => server.propose("roleDelete", request, await server.authInfo(call.metadata)));
 
   grpc.addUnary(S.authenticate, (request) =>
     authenticate(
       server.auth,
       () => server.linearizableReadNotify(),
-      async (proposal) => (await server.propose("authenticate", pb.AuthenticateRequest.create(proposal))) as pb.AuthenticateResponse,
+      async (proposal) => await server.propose("authenticate", pb.AuthenticateRequest.create(proposal)),
       request,
     ),
   );
@@ -42,14 +39,14 @@ export function registerAuth(grpc: GrpcServer, server: EtcdServer): void {
     const authInfo = await server.authInfo(call.metadata);
     const hashed = request.password !== "" && !request.options?.noPassword ? await server.auth.hashPassword(request.password) : request.hashedPassword;
     const proposal = { ...request, password: "", hashedPassword: hashed };
-    return (await server.propose("userAdd", proposal, authInfo)) as pb.AuthUserAddResponse;
+    return await server.propose("userAdd", proposal, authInfo);
   });
 
   grpc.addUnary(S.userChangePassword, async (request, call) => {
     const authInfo = await server.authInfo(call.metadata);
     const hashed = request.password !== "" ? await server.auth.hashPassword(request.password) : request.hashedPassword;
     const proposal = { ...request, password: "", hashedPassword: hashed };
-    return (await server.propose("userChangePassword", proposal, authInfo)) as pb.AuthUserChangePasswordResponse;
+    return await server.propose("userChangePassword", proposal, authInfo);
   });
 
   // etcd 3.5: served from the member's own view, without raft.

@@ -41,12 +41,12 @@ export function registerKV(grpc: GrpcServer, server: EtcdServer): void {
     if (request.key.length === 0) throw new EmptyKeyError();
     if (request.ignoreValue && request.value.length !== 0) throw new ValueProvidedError();
     if (request.ignoreLease && request.lease !== 0n) throw new LeaseProvidedError();
-    return (await server.propose("put", request, await server.authInfo(call.metadata))) as pb.PutResponse;
+    return await server.propose("put", request, await server.authInfo(call.metadata));
   });
 
   grpc.addUnary(S.deleteRange, async (request, call) => {
     if (request.key.length === 0) throw new EmptyKeyError();
-    return (await server.propose("deleteRange", request, await server.authInfo(call.metadata))) as pb.DeleteRangeResponse;
+    return await server.propose("deleteRange", request, await server.authInfo(call.metadata));
   });
 
   grpc.addUnary(S.txn, async (request, call) => {
@@ -62,11 +62,11 @@ export function registerKV(grpc: GrpcServer, server: EtcdServer): void {
       if (!outcome.ok) throw outcome.error.toApiError();
       return withHeader(outcome.response as pb.TxnResponse);
     }
-    return (await server.propose("txn", request, authInfo)) as pb.TxnResponse;
+    return await server.propose("txn", request, authInfo);
   });
 
   grpc.addUnary(S.compact, async (request, call) => {
-    const response = (await server.propose("compact", request, await server.authInfo(call.metadata))) as pb.CompactionResponse;
+    const response = await server.propose("compact", request, await server.authInfo(call.metadata));
     if (request.physical) await server.engine.compacted(request.revision);
     return response;
   });

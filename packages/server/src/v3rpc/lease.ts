@@ -16,10 +16,10 @@ export function registerLease(grpc: GrpcServer, server: EtcdServer): void {
 
   grpc.addUnary(S.leaseGrant, async (request, call) => {
     const ID = request.ID === 0n ? server.newLeaseId() : request.ID;
-    return (await server.propose("leaseGrant", { ...request, ID }, await server.authInfo(call.metadata))) as pb.LeaseGrantResponse;
+    return await server.propose("leaseGrant", { ...request, ID }, await server.authInfo(call.metadata));
   });
 
-  grpc.addUnary(S.leaseRevoke, async (request, call) => (await server.propose("leaseRevoke", request, await server.authInfo(call.metadata))) as pb.LeaseRevokeResponse);
+  grpc.addUnary(S.leaseRevoke, async (request, call) => await server.propose("leaseRevoke", request, await server.authInfo(call.metadata)));
 
   grpc.addStream(S.leaseKeepAlive, async (call) => {
     // One request at a time, as etcd: a renewal waiting for an expired lease's revoke holds

@@ -48,7 +48,7 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
     } catch (error) {
       throw rawAuthError(error);
     }
-    const response = (await server.propose("alarm", request, authInfo)) as pb.AlarmResponse;
+    const response = await server.propose("alarm", request, authInfo);
     // etcd 3.4's Alarm response carries no header.
     return { ...response, header: undefined };
   });

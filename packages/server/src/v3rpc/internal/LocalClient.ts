@@ -136,7 +136,7 @@ export class LocalClient {
   async txn(request: PartialMessage<pb.TxnRequest>, signal?: AbortSignal): Promise<pb.TxnResponse> {
     const txn = pb.TxnRequest.create(request);
     checkTxnRequest(txn, this.server.config.maxTxnOps);
-    return (await this.server.propose("txn", txn, this.authInfo, signal)) as pb.TxnResponse;
+    return await this.server.propose("txn", txn, this.authInfo, signal);
   }
 
   /** get serves a linearizable Range. */
@@ -153,7 +153,7 @@ export class LocalClient {
   /** delete deletes one key. */
   async delete(key: Uint8Array, signal?: AbortSignal): Promise<pb.DeleteRangeResponse> {
     if (key.length === 0) throw new EmptyKeyError();
-    return (await this.server.propose("deleteRange", pb.DeleteRangeRequest.create({ key }), this.authInfo, signal)) as pb.DeleteRangeResponse;
+    return await this.server.propose("deleteRange", pb.DeleteRangeRequest.create({ key }), this.authInfo, signal);
   }
 
   /**
@@ -163,7 +163,7 @@ export class LocalClient {
   async sessionLease(lease: bigint, signal?: AbortSignal): Promise<bigint> {
     if (lease !== 0n) return lease;
     const request = pb.LeaseGrantRequest.create({ ID: this.server.newLeaseId(), TTL: SESSION_TTL_SECONDS });
-    const response = (await this.server.propose("leaseGrant", request, this.authInfo, signal)) as pb.LeaseGrantResponse;
+    const response = await this.server.propose("leaseGrant", request, this.authInfo, signal);
     return response.ID;
   }
 
