@@ -14,6 +14,7 @@
  */
 import { join } from "node:path";
 import {
+  LeaseNotFoundError,
   NoLeaderError,
   NoSpaceError,
   RequestTimeoutError,
@@ -22,9 +23,9 @@ import {
   StoppedError,
   etcdserverpb as pb,
 } from "@etcd-ts/api";
-import { AuthStore, createTokenProvider, simpleTokenIndex, type AuthInfo } from "@etcd-ts/auth";
-import { Lessor, NotPrimaryError, minLeaseTTL } from "@etcd-ts/lease";
-import { costPut, costTxn, LEASE_OVERHEAD, openEngine, Quota, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
+import { AuthStore, checkLeaseTimeToLive, checkRange, checkTxn, createTokenProvider, simpleTokenIndex, type AuthInfo } from "@etcd-ts/auth";
+import { Lessor, NotPrimaryError, minLeaseTTL, type LeaseStatus } from "@etcd-ts/lease";
+import { checkTxnRequest, costPut, costTxn, isMvccError, LEASE_OVERHEAD, openEngine, Quota, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
 import {
   EntryType,
   ErrProposalDropped,
@@ -51,6 +52,10 @@ import type { ApplyOutcome } from "./ApplyOutcome.js";
 import { encodeInternalRequest, type RequestKind, type RequestOf, type ResponseOf } from "./InternalRequest.js";
 import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
 import { AppliedIndex } from "./AppliedIndex.js";
+import type { Authenticator } from "./Authenticator.js";
+import type { Cluster } from "./Cluster.js";
+import type { EncodedRangeResponse, RaftKV } from "./RaftKV.js";
+import type { RaftLessor } from "./RaftLessor.js";
 import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
 import { RequestIdGenerator } from "./RequestIdGenerator.js";
 import { Wait } from "./Wait.js";
@@ -76,7 +81,7 @@ export interface ServerIo {
 }
 
 /** EtcdServer is a running member. */
-export class EtcdServer implements ApplierHost {
+export class EtcdServer implements ApplierHost, RaftKV, RaftLessor, Authenticator, Cluster {
   readonly wait = new Wait<ApplyOutcome>();
   readonly members = new Map<bigint, Member>();
   consistentIndex: number;
@@ -520,6 +525,11 @@ export class EtcdServer implements ApplierHost {
     return this.node.status().hardState.commit;
   }
 
+  /** memberList lists the cluster's members in ID order. */
+  memberList(): Member[] {
+    return [...this.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   /** alarmList lists the active alarms. */
   alarmList(): pb.AlarmMember[] {
     return this.alarms.list();
@@ -603,6 +613,87 @@ export class EtcdServer implements ApplierHost {
     const ready = this.readIndex.wait();
     this.scheduleReady();
     return ready;
+  }
+
+  // --- RaftKV: the KV requests, each served one way -----------------------------------------
+
+  /** range serves a Range (see {@link RaftKV.range}). */
+  range(request: pb.RangeRequest, authInfo: AuthInfo | undefined): Promise<pb.RangeResponse> {
+    return this.read(request, authInfo, async (engine) => {
+      const response = await engine.range(request);
+      response.header = this.header(response.header?.revision ?? 0);
+      return response;
+    });
+  }
+
+  /** rangeEncoded serves a Range answered in wire format (see {@link RaftKV.rangeEncoded}). */
+  rangeEncoded(request: pb.RangeRequest, authInfo: AuthInfo | undefined): Promise<EncodedRangeResponse> {
+    return this.read(request, authInfo, async (engine) => {
+      const { revision, body } = await engine.rangeEncoded(request);
+      return { header: this.header(revision), body };
+    });
+  }
+
+  /**
+   * read is the one read path of a Range: a linearizable one waits for a shared ReadIndex
+   * round first; then the caller's permission is checked against the applied auth state
+   * (as etcd's doSerialize checks after linearizableReadNotify), then the store answers.
+   */
+  private async read<T>(request: pb.RangeRequest, authInfo: AuthInfo | undefined, serve: (engine: MvccEngine) => Promise<T>): Promise<T> {
+    if (!request.serializable) await this.linearizableReadNotify();
+    if (this.auth.isAuthEnabled()) checkRange(this.auth, authInfo, request);
+    this.metrics.storeRequest("range");
+    try {
+      return await serve(this.engine);
+    } catch (error) {
+      throw isMvccError(error) ? error.toApiError() : error;
+    }
+  }
+
+  /** put proposes a Put. */
+  put(request: pb.PutRequest, authInfo: AuthInfo | undefined, signal?: AbortSignal): Promise<pb.PutResponse> {
+    return this.propose("put", request, authInfo, signal);
+  }
+
+  /** deleteRange proposes a DeleteRange. */
+  deleteRange(request: pb.DeleteRangeRequest, authInfo: AuthInfo | undefined, signal?: AbortSignal): Promise<pb.DeleteRangeResponse> {
+    return this.propose("deleteRange", request, authInfo, signal);
+  }
+
+  /**
+   * txn serves a Txn (see {@link RaftKV.txn}). A txn of ranges only is a read, as in etcd's
+   * EtcdServer.Txn: after a ReadIndex round unless every range is serializable, then checked,
+   * then evaluated by the store at its applied revision; it never goes through raft.
+   */
+  async txn(request: pb.TxnRequest, authInfo: AuthInfo | undefined, signal?: AbortSignal): Promise<pb.TxnResponse> {
+    checkTxnRequest(request, this.config.maxTxnOps);
+    if (!isTxnReadonly(request)) return this.propose("txn", request, authInfo, signal);
+    if (!isTxnSerializable(request)) await this.linearizableReadNotify();
+    if (this.auth.isAuthEnabled()) checkTxn(this.auth, authInfo, request);
+    this.metrics.storeRequest("txn");
+    return this.readTxn(request);
+  }
+
+  /**
+   * readTxn evaluates a read-only txn in the store. The engine has no read-only txn call yet,
+   * so it goes as a batch of one op at index 0 (no consistent index written, no events); the
+   * engine answers a txn of ranges from a read view.
+   */
+  private async readTxn(request: pb.TxnRequest): Promise<pb.TxnResponse> {
+    const result = await this.engine.apply({ index: 0, term: 0, ops: [{ op: "txn", request }] });
+    const outcome = result.results[0]!;
+    if (!outcome.ok) throw outcome.error.toApiError();
+    // A "txn" op's response is a TxnResponse (mvcc's ApplyResponse is a union over the ops).
+    const response = outcome.response as pb.TxnResponse;
+    response.header = this.header(response.header?.revision ?? 0);
+    return response;
+  }
+
+  /** compact proposes a Compaction; a physical one waits for the backend's part (see {@link RaftKV.compact}). */
+  async compact(request: pb.CompactionRequest, authInfo: AuthInfo | undefined): Promise<pb.CompactionResponse> {
+    const response = await this.propose("compact", request, authInfo);
+    if (request.physical) await this.engine.compacted(request.revision);
+    return response;
   }
 
   /** Fails proposals and reads older than the request timeout (run from the tick). */
@@ -696,6 +787,58 @@ export class EtcdServer implements ApplierHost {
     }
   }
 
+  // --- RaftLessor: the lease requests --------------------------------------------------------
+
+  /** leaseGrant proposes a grant; ID 0 gets one picked by {@link EtcdServer.newLeaseId}. */
+  leaseGrant(request: pb.LeaseGrantRequest, authInfo: AuthInfo | undefined, signal?: AbortSignal): Promise<pb.LeaseGrantResponse> {
+    const ID = request.ID === 0n ? this.newLeaseId() : request.ID;
+    return this.propose("leaseGrant", { ...request, ID }, authInfo, signal);
+  }
+
+  /** leaseRevoke proposes a revoke. */
+  leaseRevoke(request: pb.LeaseRevokeRequest, authInfo: AuthInfo | undefined): Promise<pb.LeaseRevokeResponse> {
+    return this.propose("leaseRevoke", request, authInfo);
+  }
+
+  /** leaseKeepAlive answers one keepalive (see {@link RaftLessor.leaseKeepAlive}). */
+  async leaseKeepAlive(id: bigint): Promise<pb.LeaseKeepAliveResponse> {
+    // The header is taken before renewing, as etcd does, so its revision is never past the
+    // one at which the lease was renewed (or revoked).
+    const header = this.header(this.watchable.revision);
+    let TTL: number;
+    try {
+      TTL = await this.renewLease(id);
+    } catch (error) {
+      // etcd answers a keepalive of an unknown or revoked lease with TTL 0.
+      if (!(error instanceof LeaseNotFoundError)) throw error;
+      TTL = 0;
+    }
+    return pb.LeaseKeepAliveResponse.create({ header, ID: id, TTL });
+  }
+
+  /** leaseTimeToLive answers TimeToLive (see {@link RaftLessor.leaseTimeToLive}). */
+  async leaseTimeToLive(request: pb.LeaseTimeToLiveRequest, authInfo: AuthInfo | undefined): Promise<pb.LeaseTimeToLiveResponse> {
+    await this.linearizableReadNotify();
+    let status: LeaseStatus | undefined;
+    try {
+      status = this.lessor.timeToLive(request.ID, request.keys);
+    } catch (error) {
+      if (!(error instanceof LeaseNotFoundError)) throw error;
+    }
+    // Checked in the same turn as the lookup: the keys checked are the keys listed, and no auth
+    // change can land in between (etcd re-reads the auth revision afterwards for that).
+    if (request.keys) checkLeaseTimeToLive(this.auth, authInfo, status?.keys ?? []);
+    const header = this.header(this.watchable.revision);
+    if (status === undefined) return pb.LeaseTimeToLiveResponse.create({ header, ID: request.ID, TTL: -1 });
+    return pb.LeaseTimeToLiveResponse.create({ header, ID: request.ID, TTL: status.ttl, grantedTTL: status.grantedTTL, keys: status.keys });
+  }
+
+  /** leaseLeases lists the leases after a ReadIndex round. */
+  async leaseLeases(): Promise<pb.LeaseLeasesResponse> {
+    await this.linearizableReadNotify();
+    return pb.LeaseLeasesResponse.create({ header: this.header(this.watchable.revision), leases: this.lessor.list().map((lease) => ({ ID: lease.id })) });
+  }
+
   /** The leader's periodic lease work: revoke expired leases, checkpoint long ones. */
   private leaseDuties(): void {
     (this.auth.tokenProvider as { sweepExpired?: () => void }).sweepExpired?.();
@@ -747,4 +890,17 @@ function checkBackendWithinWal(consistentIndex: number, lastWalIndex: number): v
       "the WAL lost entries the backend already holds (a system crash before the WAL's fsync completed?); " +
       "refusing to start — restore this member from a snapshot, or remove it and add it back to the cluster",
   );
+}
+
+/**
+ * isTxnReadonly tells whether a txn is served as a read: etcd's isTxnReadonly — every op of
+ * both branches is a range (a nested txn, even of ranges only, or an empty op goes through raft).
+ */
+export function isTxnReadonly(txn: pb.TxnRequest): boolean {
+  return [...txn.success, ...txn.failure].every((op) => op.request?.$case === "requestRange");
+}
+
+/** isTxnSerializable tells whether every range of a read-only txn is serializable (etcd's isTxnSerializable). */
+export function isTxnSerializable(txn: pb.TxnRequest): boolean {
+  return [...txn.success, ...txn.failure].every((op) => op.request?.$case === "requestRange" && op.request.requestRange.serializable);
 }

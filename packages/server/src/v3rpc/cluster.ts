@@ -3,7 +3,7 @@
  * membership changes need the peer transport and come with the cluster issue.
  */
 import { etcdserverpb as pb } from "@etcd-ts/api";
-import type { EtcdServer } from "../etcdserver/EtcdServer.js";
+import type { Cluster } from "../etcdserver/Cluster.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
 
 /** toPbMember turns a member into its API form. */
@@ -12,11 +12,10 @@ export function toPbMember(member: { id: bigint; name: string; peerURLs: readonl
 }
 
 /** registerCluster adds the Cluster service of `server` to a gRPC server. */
-export function registerCluster(grpc: GrpcServer, server: EtcdServer): void {
+export function registerCluster(grpc: GrpcServer, server: Cluster): void {
   grpc.addUnary(pb.ClusterService.memberList, async (request) => {
     if (request.linearizable) await server.linearizableReadNotify();
-    const members = [...server.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     // etcd's Cluster responses carry no revision.
-    return { header: server.header(0), members: members.map(toPbMember) };
+    return { header: server.header(0), members: server.memberList().map(toPbMember) };
   });
 }

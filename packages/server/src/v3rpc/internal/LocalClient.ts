@@ -25,9 +25,12 @@ import {
   mvccpb,
   type PartialMessage,
 } from "@etcd-ts/api";
-import { checkRange, type AuthInfo } from "@etcd-ts/auth";
-import { checkTxnRequest, isMvccError, type WatchResponse } from "@etcd-ts/mvcc";
-import type { EtcdServer } from "../../etcdserver/EtcdServer.js";
+import type { AuthInfo } from "@etcd-ts/auth";
+import { isMvccError, type WatchableStore, type WatchResponse } from "@etcd-ts/mvcc";
+import type { Authenticator } from "../../etcdserver/Authenticator.js";
+import type { Cluster } from "../../etcdserver/Cluster.js";
+import type { RaftKV } from "../../etcdserver/RaftKV.js";
+import type { RaftLessor } from "../../etcdserver/RaftLessor.js";
 
 /** SESSION_TTL_SECONDS is the TTL of a lease granted for a request that named none (etcd's defaultSessionTTL). */
 export const SESSION_TTL_SECONDS = 60;
@@ -120,40 +123,39 @@ export function rangeOf(response: pb.TxnResponse, index: number): pb.RangeRespon
   return op.responseRange;
 }
 
+/** LocalMember is what the in-process client uses of its member: its KV, leases, callers, header and watches. */
+export interface LocalMember extends RaftKV, RaftLessor, Authenticator, Pick<Cluster, "header"> {
+  readonly watchable: Pick<WatchableStore, "newStream">;
+}
+
 /** LocalClient issues the recipes' requests to `server` on behalf of one caller. */
 export class LocalClient {
   constructor(
-    private readonly server: EtcdServer,
+    private readonly server: LocalMember,
     private readonly authInfo: AuthInfo | undefined,
   ) {}
 
   /** forCall makes the client of a gRPC caller, authenticated by its `token` metadata. */
-  static async forCall(server: EtcdServer, metadata: Readonly<Record<string, string>>): Promise<LocalClient> {
+  static async forCall(server: LocalMember, metadata: Readonly<Record<string, string>>): Promise<LocalClient> {
     return new LocalClient(server, await server.authInfo(metadata));
   }
 
-  /** txn runs a Txn through raft, checked as the KV service checks it. */
-  async txn(request: PartialMessage<pb.TxnRequest>, signal?: AbortSignal): Promise<pb.TxnResponse> {
-    const txn = pb.TxnRequest.create(request);
-    checkTxnRequest(txn, this.server.config.maxTxnOps);
-    return await this.server.propose("txn", txn, this.authInfo, signal);
+  /** txn serves a Txn as the KV service does. */
+  txn(request: PartialMessage<pb.TxnRequest>, signal?: AbortSignal): Promise<pb.TxnResponse> {
+    return this.server.txn(pb.TxnRequest.create(request), this.authInfo, signal);
   }
 
-  /** get serves a linearizable Range. */
+  /** get serves a Range (linearizable unless the request says serializable) as the KV service does. */
   async get(request: PartialMessage<pb.RangeRequest>): Promise<pb.RangeResponse> {
     const range = pb.RangeRequest.create(request);
     if (range.key.length === 0) throw new EmptyKeyError();
-    if (this.server.auth.isAuthEnabled()) checkRange(this.server.auth, this.authInfo, range);
-    await this.server.linearizableReadNotify();
-    const response = await this.server.engine.range(range);
-    response.header = this.server.header(response.header?.revision ?? 0);
-    return response;
+    return this.server.range(range, this.authInfo);
   }
 
   /** delete deletes one key. */
   async delete(key: Uint8Array, signal?: AbortSignal): Promise<pb.DeleteRangeResponse> {
     if (key.length === 0) throw new EmptyKeyError();
-    return await this.server.propose("deleteRange", pb.DeleteRangeRequest.create({ key }), this.authInfo, signal);
+    return this.server.deleteRange(pb.DeleteRangeRequest.create({ key }), this.authInfo, signal);
   }
 
   /**
@@ -162,8 +164,8 @@ export class LocalClient {
    */
   async sessionLease(lease: bigint, signal?: AbortSignal): Promise<bigint> {
     if (lease !== 0n) return lease;
-    const request = pb.LeaseGrantRequest.create({ ID: this.server.newLeaseId(), TTL: SESSION_TTL_SECONDS });
-    const response = await this.server.propose("leaseGrant", request, this.authInfo, signal);
+    const request = pb.LeaseGrantRequest.create({ ID: 0n, TTL: SESSION_TTL_SECONDS });
+    const response = await this.server.leaseGrant(request, this.authInfo, signal);
     return response.ID;
   }
 
