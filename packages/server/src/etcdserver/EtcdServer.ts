@@ -45,7 +45,7 @@ import { DEFAULT_QUOTA_BYTES, parseInitialCluster, type EtcdConfig } from "../co
 import { computeClusterId, computeMemberId } from "../membership/ids.js";
 import { decodeMember, encodeMember, type Member } from "../membership/Member.js";
 import { ALARM_BUCKET, AlarmStore } from "./AlarmStore.js";
-import { Applier, MEMBERS_BUCKET, type ApplierHost, type ApplyGate } from "./Applier.js";
+import { Applier, MEMBERS_BUCKET, type ApplyGate } from "./Applier.js";
 import { AuthBackendBridge } from "./AuthBackendBridge.js";
 import { AutoCompactor } from "./AutoCompactor.js";
 import type { ApplyOutcome } from "./ApplyOutcome.js";
@@ -81,10 +81,10 @@ export interface ServerIo {
 }
 
 /** EtcdServer is a running member. */
-export class EtcdServer implements ApplierHost, RaftKV, RaftLessor, Authenticator, Cluster {
-  readonly wait = new Wait<ApplyOutcome>();
+export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
+  /** wait holds the proposers waiting for their request's outcome, by request ID. */
+  private readonly wait = new Wait<ApplyOutcome>();
   readonly members = new Map<bigint, Member>();
-  consistentIndex: number;
   /** appliedIndex is the last applied raft index, with the callers waiting for it to move. */
   private readonly appliedIndex: AppliedIndex;
   private snapshotIndex: number;
@@ -108,8 +108,6 @@ export class EtcdServer implements ApplierHost, RaftKV, RaftLessor, Authenticato
   private leaseTimer: NodeJS.Timeout | undefined;
   /** Proposal IDs, unique across restarts (member bits, start time, counter). */
   private readonly requestIds: RequestIdGenerator;
-  /** alarms are the cluster's alarms, loaded from the backend at boot (see AlarmStore). */
-  alarms = new AlarmStore();
   private readonly quota: Quota;
   /** backendSize is the backend's size after the last applied batch (what the quota checks). */
   private backendSize: number;
@@ -133,11 +131,12 @@ export class EtcdServer implements ApplierHost, RaftKV, RaftLessor, Authenticato
     readonly lessor: Lessor,
     readonly auth: AuthStore,
     readonly authBackend: AuthBackendBridge,
+    /** alarms are the cluster's alarms, loaded from the backend at boot (see AlarmStore). */
+    readonly alarms: AlarmStore,
     consistentIndex: number,
     backendSize: number,
     snapshot: Snapshot | undefined,
   ) {
-    this.consistentIndex = consistentIndex;
     this.backendSize = backendSize;
     this.quota = new Quota(config.quotaBackendBytes);
     this.appliedIndex = new AppliedIndex(Math.max(consistentIndex, snapshot?.metadata.index ?? 0));
@@ -145,7 +144,27 @@ export class EtcdServer implements ApplierHost, RaftKV, RaftLessor, Authenticato
     this.durableIndex = storage.lastIndex();
     this.confState = snapshot?.metadata.confState ?? emptyConfState();
     this.requestIds = new RequestIdGenerator(memberId);
-    this.applier = new Applier(this);
+    this.applier = new Applier(
+      {
+        store: { apply: (batch) => engine.apply(batch), notify: (revision, events, compactRevision) => watchable.notify(revision, events, compactRevision) },
+        leases: lessor,
+        auth: { store: auth, drainWrites: () => authBackend.drain() },
+        cluster: { members: this.members, alarms },
+        results: {
+          header: (revision) => this.header(revision),
+          respond: (id, outcome) => this.wait.trigger(id, outcome),
+          applied: (index) => this.onApplied(index),
+          batchCommitted: (seconds, dbSize) => this.onBatchCommitted(seconds, dbSize),
+          storeRequest: (kind) => this.metrics.storeRequest(kind),
+          leaseGranted: (ttl) => {
+            this.metrics.leaseGranted.inc();
+            this.metrics.leaseTtl.observe(ttl);
+          },
+          leaseRevoked: () => this.metrics.leaseRevoked.inc(),
+        },
+      },
+      consistentIndex,
+    );
     this.metrics = new ServerMetrics({
       hasLeader: () => this.leader !== 0n,
       isLeader: () => this.isLeader,
@@ -263,15 +282,15 @@ export class EtcdServer implements ApplierHost, RaftKV, RaftLessor, Authenticato
     const authBackend = await AuthBackendBridge.open(engine);
     const tokenProvider = createTokenProvider(config.authToken, { simpleTokenTtlMs: config.authTokenTtl * 1000 });
     const auth = new AuthStore({ backend: authBackend, tokenProvider, bcryptCost: config.bcryptCost });
-    const server = new EtcdServer(config, memberId, clusterId, node, storage, wal, snapshotter, engine, watchable, lessor, auth, authBackend, status.consistentIndex, status.dbSize, snapshot);
+    const alarms = AlarmStore.load(await engine.readBucket(ALARM_BUCKET), memberId);
+    const server = new EtcdServer(config, memberId, clusterId, node, storage, wal, snapshotter, engine, watchable, lessor, auth, authBackend, alarms, status.consistentIndex, status.dbSize, snapshot);
     await server.restoreStores();
     server.run(bootstrapMembers.length === 1);
     return server;
   }
 
-  /** Rebuilds members and leases (with their keys) from the backend. */
+  /** Rebuilds members and leases (with their keys) from the backend (alarms are loaded before the server is built). */
   private async restoreStores(): Promise<void> {
-    this.alarms = AlarmStore.load(await this.engine.readBucket(ALARM_BUCKET), this.memberId);
     for (const { value } of await this.engine.readBucket(MEMBERS_BUCKET)) {
       const member = decodeMember(value);
       this.members.set(member.id, member);
@@ -408,24 +427,12 @@ export class EtcdServer implements ApplierHost, RaftKV, RaftLessor, Authenticato
     this.lastStatus = await this.engine.status();
   }
 
-  onBatchCommitted(seconds: number, dbSize: number): void {
+  /** onBatchCommitted takes a committed batch's duration and the backend size after it. */
+  private onBatchCommitted(seconds: number, dbSize: number): void {
     this.backendSize = dbSize;
     this.metrics.backendCommit.observe(seconds);
     // etcd warns "apply request took too long" past 100 ms and counts it.
     if (seconds > 0.1) this.metrics.slowApply.inc();
-  }
-
-  onStoreRequest(kind: "put" | "delete" | "txn"): void {
-    this.metrics.storeRequest(kind);
-  }
-
-  onLeaseGranted(ttl: number): void {
-    this.metrics.leaseGranted.inc();
-    this.metrics.leaseTtl.observe(ttl);
-  }
-
-  onLeaseRevoked(): void {
-    this.metrics.leaseRevoked.inc();
   }
 
   private onSoftState(lead: bigint): void {
@@ -451,14 +458,15 @@ export class EtcdServer implements ApplierHost, RaftKV, RaftLessor, Authenticato
     void this.close();
   }
 
-  // --- ApplierHost ----------------------------------------------------------------------------
+  // --- what the applier reports -----------------------------------------------------------------
 
   /** header builds a response header at `revision`. */
   header(revision: number): pb.ResponseHeader {
     return pb.ResponseHeader.create({ clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.term });
   }
 
-  onApplied(index: number): void {
+  /** onApplied moves the applied index: waits and ReadIndex rounds it reaches go, a snapshot may be due. */
+  private onApplied(index: number): void {
     this.appliedIndex.advance(index);
     this.readIndex.onApplied();
     if (this.appliedIndex.value - this.snapshotIndex > this.config.snapshotCount) void this.triggerSnapshot();
