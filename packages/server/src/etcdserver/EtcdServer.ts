@@ -2,12 +2,13 @@
  * EtcdServer: one etcd member — raft node, WAL, snapshots, MVCC engine, watchers, lessor,
  * membership — and the loop that drives them (DESIGN §3–§5).
  *
- * The raft loop, per Ready (raft's Ready contract):
- *   send `messages` ─► WAL.save(hardState, entries): one fdatasync ─► MemoryStorage.append
- *   ─► send `messagesAfterPersist` ─► read states to the ReadIndex batcher ─► committed
- *   entries to the apply queue (not awaited: applying lags committing) ─► advance().
- * Proposals wait by request ID for the applier's outcome. Linearizable reads wait for a
- * shared ReadIndex round and for the applied index to reach it.
+ * The raft loop is a ReadyLoop (WAL, storage, apply queue per Ready; see ReadyLoop.ts);
+ * committed entries go to the Applier through a queue (applying lags committing). Proposals
+ * wait by request ID for the applier's outcome (Wait); linearizable reads wait for a shared
+ * ReadIndex round and for the applied index to reach it (ReadIndexBatcher, AppliedIndex).
+ *
+ * What the RPC layer sees of a member is narrower than this class: RaftKV, RaftLessor,
+ * Authenticator and Cluster (etcdserver/*.ts), which it implements.
  *
  * Single member for now: there is no peer transport yet (the cluster issue adds it), so a
  * member whose initial cluster has other members refuses to start.
@@ -27,17 +28,13 @@ import { AuthStore, checkLeaseTimeToLive, checkRange, checkTxn, createTokenProvi
 import { Lessor, NotPrimaryError, minLeaseTTL, type LeaseStatus } from "@etcd-ts/lease";
 import { checkTxnRequest, costPut, costTxn, isMvccError, LEASE_OVERHEAD, openEngine, Quota, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
 import {
-  EntryType,
   ErrProposalDropped,
   MemoryStorage,
-  decodeConfChange,
-  decodeConfChangeV2,
   RawNode,
   emptyConfState,
   isEmptySnapshot,
   type ConfState,
   type Entry,
-  type Ready,
   type Snapshot,
 } from "@etcd-ts/raft";
 import { mkdirDurable, nodeFileSystem, Snapshotter, SnapError, Wal, type WalFileSystem } from "@etcd-ts/wal";
@@ -57,6 +54,7 @@ import type { Cluster } from "./Cluster.js";
 import type { EncodedRangeResponse, RaftKV } from "./RaftKV.js";
 import type { RaftLessor } from "./RaftLessor.js";
 import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
+import { ReadyLoop } from "./ReadyLoop.js";
 import { RequestIdGenerator } from "./RequestIdGenerator.js";
 import { Wait } from "./Wait.js";
 import { ServerMetrics } from "../metrics/ServerMetrics.js";
@@ -89,18 +87,12 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
   private readonly appliedIndex: AppliedIndex;
   private snapshotIndex: number;
   private confState: ConfState;
-  private term = 0;
-  private vote = 0n;
-  /** durableIndex is the last raft index the WAL has made durable. */
-  private durableIndex: number;
   private leader = 0n;
   private readonly applier: Applier;
   private readonly readIndex: ReadIndexBatcher;
   private applyQueue: Promise<void> = Promise.resolve();
-  private readyScheduled = false;
-  private processing = false;
-  /** readyRun is the Ready loop's current run (close waits for it). */
-  private readyRun: Promise<void> = Promise.resolve();
+  /** readyLoop takes raft's Readys: WAL, storage, apply queue (see ReadyLoop). */
+  private readonly readyLoop: ReadyLoop;
   /** leaderWaiters wait for a leader to be known (readyNotify). */
   private leaderWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private stopped = false;
@@ -141,7 +133,22 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
     this.quota = new Quota(config.quotaBackendBytes);
     this.appliedIndex = new AppliedIndex(Math.max(consistentIndex, snapshot?.metadata.index ?? 0));
     this.snapshotIndex = snapshot?.metadata.index ?? 0;
-    this.durableIndex = storage.lastIndex();
+    this.readyLoop = new ReadyLoop(
+      {
+        node,
+        storage,
+        wal,
+        snapshots: snapshotter,
+        // No peer transport yet: a single member has no one to send to.
+        send: () => undefined,
+        apply: (entries, gate) => this.enqueueApply(entries, gate),
+        readStates: (states) => this.readIndex.onReadStates(states),
+        softState: (lead) => this.onSoftState(lead),
+        walSynced: (seconds) => this.metrics.walFsync.observe(seconds),
+        crash: (error) => this.crash(error),
+      },
+      storage.lastIndex(),
+    );
     this.confState = snapshot?.metadata.confState ?? emptyConfState();
     this.requestIds = new RequestIdGenerator(memberId);
     this.applier = new Applier(
@@ -325,91 +332,7 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
   // --- the raft loop ------------------------------------------------------------------------
 
   private scheduleReady(): void {
-    if (this.readyScheduled || this.stopped) return;
-    this.readyScheduled = true;
-    setImmediate(() => {
-      this.readyScheduled = false;
-      if (!this.processing) this.readyRun = this.processReady();
-    });
-  }
-
-  private async processReady(): Promise<void> {
-    if (this.processing || this.stopped) return;
-    this.processing = true;
-    try {
-      while (!this.stopped && this.node.hasReady()) {
-        const ready = this.node.ready();
-        await this.handleReady(ready);
-        this.node.advance();
-      }
-    } catch (error) {
-      this.crash(error as Error);
-    } finally {
-      this.processing = false;
-    }
-  }
-
-  private async handleReady(ready: Ready): Promise<void> {
-    if (ready.softState) this.onSoftState(ready.softState.lead);
-    // No peers yet: `messages` and `messagesAfterPersist` have no one to go to.
-    if (ready.snapshot && !isEmptySnapshot(ready.snapshot)) {
-      await this.snapshotter.save(ready.snapshot);
-      await this.wal.saveSnapshot({ index: ready.snapshot.metadata.index, term: ready.snapshot.metadata.term });
-      this.storage.applySnapshot(ready.snapshot);
-      this.durableIndex = Math.max(this.durableIndex, ready.snapshot.metadata.index);
-    }
-    // Committed entries already durable before this Ready (all of them on a single member, whose
-    // commits always come from an earlier Ready) are applied while this Ready's entries are
-    // fsynced; only the ones in this Ready's own entries must wait for the WAL.
-    const committed = ready.committedEntries;
-    let early = 0;
-    while (early < committed.length && committed[early]!.index <= this.durableIndex) early++;
-    this.learnConfChanges(committed);
-    if (early > 0) this.enqueueApply(committed.slice(0, early));
-    let late = committed.slice(early);
-    if (ready.entries.length > 0 || (ready.hardState && (ready.hardState.term !== this.term || ready.hardState.vote !== this.vote))) {
-      const started = performance.now();
-      // Committed entries of this Ready's own (a single member's commits) are applied while the
-      // fdatasync runs, once their records are written — so the store never gets ahead of the
-      // WAL in a process crash — and their outcomes are released only once the sync is done:
-      // nothing is acknowledged before it is durable.
-      let onWritten: (() => void) | undefined;
-      const written = late.length > 0 ? new Promise<void>((resolve) => (onWritten = resolve)) : undefined;
-      const saved = this.wal.save(ready.hardState, ready.entries, onWritten);
-      if (written) {
-        this.enqueueApply(late, { written: Promise.race([written, saved]), durable: saved });
-        late = [];
-      }
-      await saved;
-      this.metrics.walFsync.observe((performance.now() - started) / 1000);
-    } else if (ready.hardState) {
-      // Only the commit index moved: the WAL writes it without an fsync (raft can relearn
-      // it), so nothing waits for it. The WAL keeps saves in call order, and a failure
-      // fails every later save, which stops the member.
-      this.wal.save(ready.hardState, []).catch((error: Error) => this.crash(error));
-    }
-    if (ready.hardState) {
-      this.storage.setHardState(ready.hardState);
-      this.term = ready.hardState.term;
-      this.vote = ready.hardState.vote;
-    }
-    if (ready.entries.length > 0) {
-      this.storage.append(ready.entries);
-      this.durableIndex = ready.entries[ready.entries.length - 1]!.index;
-    }
-    if (ready.readStates.length > 0) this.readIndex.onReadStates(ready.readStates);
-    if (late.length > 0) this.enqueueApply(late);
-  }
-
-  /**
-   * Raft must know a committed conf change before advance(), or it may accept the next one
-   * (or campaign) against a stale configuration; the rest of applying may lag behind.
-   */
-  private learnConfChanges(entries: readonly Entry[]): void {
-    for (const entry of entries) {
-      if (entry.type === EntryType.EntryConfChange) this.node.applyConfChange(decodeConfChange(entry.data));
-      else if (entry.type === EntryType.EntryConfChangeV2) this.node.applyConfChange(decodeConfChangeV2(entry.data));
-    }
+    this.readyLoop.schedule();
   }
 
   private enqueueApply(entries: Entry[], gate?: ApplyGate): void {
@@ -462,7 +385,7 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
 
   /** header builds a response header at `revision`. */
   header(revision: number): pb.ResponseHeader {
-    return pb.ResponseHeader.create({ clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.term });
+    return pb.ResponseHeader.create({ clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.readyLoop.term });
   }
 
   /** onApplied moves the applied index: waits and ReadIndex rounds it reaches go, a snapshot may be due. */
@@ -520,7 +443,7 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
 
   /** raftTerm is the current term. */
   get raftTerm(): number {
-    return this.term;
+    return this.readyLoop.term;
   }
 
   /** appliedRaftIndex is the last applied raft index. */
@@ -876,7 +799,7 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
     this.appliedIndex.failAll(new StoppedError());
     for (const waiter of this.leaderWaiters.splice(0)) waiter.reject(new StoppedError());
     // The Ready being handled finishes (its WAL save is in flight); no new one starts.
-    await this.readyRun;
+    await this.readyLoop.stop();
     await this.applyQueue.catch(() => undefined);
     this.watchable.close();
     await this.wal.close().catch(() => undefined);
