@@ -31,7 +31,6 @@ import {
   ErrProposalDropped,
   MemoryStorage,
   RawNode,
-  emptyConfState,
   isEmptySnapshot,
   type ConfState,
   type Entry,
@@ -55,6 +54,7 @@ import type { EncodedRangeResponse, RaftKV } from "./RaftKV.js";
 import type { RaftLessor } from "./RaftLessor.js";
 import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
 import { ReadyLoop } from "./ReadyLoop.js";
+import { SnapshotTrigger } from "./SnapshotTrigger.js";
 import { RequestIdGenerator } from "./RequestIdGenerator.js";
 import { Wait } from "./Wait.js";
 import { ServerMetrics } from "../metrics/ServerMetrics.js";
@@ -85,8 +85,8 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
   readonly members = new Map<bigint, Member>();
   /** appliedIndex is the last applied raft index, with the callers waiting for it to move. */
   private readonly appliedIndex: AppliedIndex;
-  private snapshotIndex: number;
-  private confState: ConfState;
+  /** snapshots takes a raft snapshot every snapshot-count applied entries (see SnapshotTrigger). */
+  private readonly snapshots: SnapshotTrigger;
   private leader = 0n;
   private readonly applier: Applier;
   private readonly readIndex: ReadIndexBatcher;
@@ -104,7 +104,6 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
   /** backendSize is the backend's size after the last applied batch (what the quota checks). */
   private backendSize: number;
   private fatal: Error | undefined;
-  private snapshotting = false;
   private readonly compactor: AutoCompactor;
   /** metrics are the member's Prometheus metrics, etcd's names. */
   readonly metrics: ServerMetrics;
@@ -115,9 +114,9 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
     readonly memberId: bigint,
     readonly clusterId: bigint,
     readonly node: RawNode,
-    private readonly storage: MemoryStorage,
+    storage: MemoryStorage,
     private readonly wal: Wal,
-    private readonly snapshotter: Snapshotter,
+    snapshotter: Snapshotter,
     readonly engine: MvccEngine,
     readonly watchable: WatchableStore,
     readonly lessor: Lessor,
@@ -132,7 +131,19 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
     this.backendSize = backendSize;
     this.quota = new Quota(config.quotaBackendBytes);
     this.appliedIndex = new AppliedIndex(Math.max(consistentIndex, snapshot?.metadata.index ?? 0));
-    this.snapshotIndex = snapshot?.metadata.index ?? 0;
+    this.snapshots = new SnapshotTrigger(
+      {
+        backend: engine,
+        storage,
+        snapshots: snapshotter,
+        wal,
+        confState: () => this.currentConfState(),
+        snapSynced: (seconds) => this.metrics.snapFsync.observe(seconds),
+        crash: (error) => this.crash(error),
+      },
+      { snapshotCount: config.snapshotCount, catchUpEntries: SNAPSHOT_CATCH_UP_ENTRIES, maxWals: MAX_WALS, maxSnapshots: MAX_SNAPSHOTS },
+      snapshot?.metadata.index ?? 0,
+    );
     this.readyLoop = new ReadyLoop(
       {
         node,
@@ -149,7 +160,6 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
       },
       storage.lastIndex(),
     );
-    this.confState = snapshot?.metadata.confState ?? emptyConfState();
     this.requestIds = new RequestIdGenerator(memberId);
     this.applier = new Applier(
       {
@@ -392,41 +402,12 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
   private onApplied(index: number): void {
     this.appliedIndex.advance(index);
     this.readIndex.onApplied();
-    if (this.appliedIndex.value - this.snapshotIndex > this.config.snapshotCount) void this.triggerSnapshot();
-  }
-
-  /**
-   * Takes a raft snapshot at the applied index once snapshot-count entries were applied since
-   * the last one: the backend is synced first (the WAL is about to drop what it covers), then
-   * the snapshot is saved, the in-memory log compacted and old WAL segments released.
-   */
-  private async triggerSnapshot(): Promise<void> {
-    if (this.snapshotting || this.stopped) return;
-    this.snapshotting = true;
-    try {
-      const index = this.appliedIndex.value;
-      await this.engine.sync();
-      const snapshot = this.storage.createSnapshot(index, this.currentConfState(), new Uint8Array(0));
-      const started = performance.now();
-      await this.snapshotter.save(snapshot);
-      this.metrics.snapFsync.observe((performance.now() - started) / 1000);
-      await this.wal.saveSnapshot({ index, term: snapshot.metadata.term });
-      this.snapshotIndex = index;
-      if (index > SNAPSHOT_CATCH_UP_ENTRIES) this.storage.compact(index - SNAPSHOT_CATCH_UP_ENTRIES);
-      this.wal.releaseLockTo(index);
-      await this.wal.purge(MAX_WALS);
-      await this.snapshotter.purge(MAX_SNAPSHOTS);
-    } catch (error) {
-      this.crash(error as Error);
-    } finally {
-      this.snapshotting = false;
-    }
+    this.snapshots.onApplied(this.appliedIndex.value);
   }
 
   private currentConfState(): ConfState {
     const config = this.node.status().config;
-    this.confState = { voters: [...config.voters], learners: [...config.learners], votersOutgoing: [...config.votersOutgoing], learnersNext: [...config.learnersNext], autoLeave: config.autoLeave };
-    return this.confState;
+    return { voters: [...config.voters], learners: [...config.learners], votersOutgoing: [...config.votersOutgoing], learnersNext: [...config.learnersNext], autoLeave: config.autoLeave };
   }
 
   // --- serving --------------------------------------------------------------------------------
@@ -800,6 +781,7 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
     for (const waiter of this.leaderWaiters.splice(0)) waiter.reject(new StoppedError());
     // The Ready being handled finishes (its WAL save is in flight); no new one starts.
     await this.readyLoop.stop();
+    await this.snapshots.stop();
     await this.applyQueue.catch(() => undefined);
     this.watchable.close();
     await this.wal.close().catch(() => undefined);
