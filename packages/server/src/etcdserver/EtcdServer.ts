@@ -45,7 +45,8 @@ import { Applier, MEMBERS_BUCKET, type ApplyGate } from "./Applier.js";
 import { AuthBackendBridge } from "./AuthBackendBridge.js";
 import { AutoCompactor } from "./AutoCompactor.js";
 import type { ApplyOutcome } from "./ApplyOutcome.js";
-import { encodeInternalRequest, type RequestKind, type RequestOf, type ResponseOf } from "./InternalRequest.js";
+import { authenticate } from "./authenticate.js";
+import { encodeInternalRequest, type AuthRequestKind, type RequestKind, type RequestOf, type ResponseOf } from "./InternalRequest.js";
 import { decodeLeaseRecord, LEASE_BUCKET } from "./leaseRecords.js";
 import { AppliedIndex } from "./AppliedIndex.js";
 import type { Authenticator } from "./Authenticator.js";
@@ -661,6 +662,40 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
     const index = simpleTokenIndex(token);
     if (index !== undefined) await this.waitApplied(index);
     return this.auth.authInfoFromToken(token);
+  }
+
+  // --- Authenticator: the auth requests ------------------------------------------------------
+
+  /** authRequest proposes an auth request as it came (see {@link Authenticator.authRequest}). */
+  authRequest<K extends AuthRequestKind>(kind: K, request: RequestOf<K>, authInfo: AuthInfo | undefined): Promise<ResponseOf<K>> {
+    return this.propose(kind, request, authInfo);
+  }
+
+  /** authenticate serves Authenticate: the password checked here, the token issued through raft. */
+  authenticate(request: pb.AuthenticateRequest): Promise<pb.AuthenticateResponse> {
+    return authenticate(
+      this.auth,
+      () => this.linearizableReadNotify(),
+      (proposal) => this.propose("authenticate", pb.AuthenticateRequest.create(proposal)),
+      request,
+    );
+  }
+
+  /** userAdd hashes the password (unless the user has none) and proposes the user without it. */
+  async userAdd(request: pb.AuthUserAddRequest, authInfo: AuthInfo | undefined): Promise<pb.AuthUserAddResponse> {
+    const hashed = request.password !== "" && !request.options?.noPassword ? await this.auth.hashPassword(request.password) : request.hashedPassword;
+    return this.propose("userAdd", { ...request, password: "", hashedPassword: hashed }, authInfo);
+  }
+
+  /** userChangePassword hashes the new password and proposes the change without it. */
+  async userChangePassword(request: pb.AuthUserChangePasswordRequest, authInfo: AuthInfo | undefined): Promise<pb.AuthUserChangePasswordResponse> {
+    const hashed = request.password !== "" ? await this.auth.hashPassword(request.password) : request.hashedPassword;
+    return this.propose("userChangePassword", { ...request, password: "", hashedPassword: hashed }, authInfo);
+  }
+
+  /** authStatus answers from this member's view, without raft (etcd 3.5). */
+  authStatus(): pb.AuthStatusResponse {
+    return pb.AuthStatusResponse.create({ ...this.auth.authStatus(), header: this.header(this.watchable.revision) });
   }
 
   /** waitApplied resolves once the applied index reaches `index` (bounded by the request timeout). */

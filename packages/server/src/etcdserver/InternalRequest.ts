@@ -47,6 +47,12 @@ type Kinds = typeof KINDS;
 export type RequestKind = keyof Kinds;
 type Payload<K extends RequestKind> = Kinds[K][1] extends MessageCodec<infer T> ? T : never;
 
+/** AuthRequestKind names the auth requests proposed as they came (Authenticate and the password setters are prepared first). */
+export type AuthRequestKind = Exclude<
+  RequestKind,
+  "put" | "deleteRange" | "txn" | "compact" | "leaseGrant" | "leaseRevoke" | "leaseCheckpoint" | "alarm" | "authenticate" | "userAdd" | "userChangePassword"
+>;
+
 /** RequestOf is the request message of a kind. */
 export type RequestOf<K extends RequestKind> = Payload<K>;
 
