@@ -61,13 +61,13 @@ test("acknowledged puts survive a power cut of the WAL's disk; one fdatasync per
   const restarted = await EtcdServer.start(config, { walFs: disk.mount() });
   try {
     await restarted.readyNotify();
-    const all = await restarted.engine.range(pb.RangeRequest.create({ key: Buffer.from([0]), rangeEnd: Buffer.from([0]) }));
+    const all = await restarted.range(pb.RangeRequest.create({ key: Buffer.from([0]), rangeEnd: Buffer.from([0]), serializable: true }), undefined);
     const keys = new Set(all.kvs.map((kv) => Buffer.from(kv.key).toString()));
     const missing = acknowledged.filter((key) => !keys.has(key));
     assert.deepEqual(missing, [], "every acknowledged put is there after the power cut");
     // The member goes on: a new write after the cut is accepted and applied.
     await put(restarted, "after/cut");
-    const after = await restarted.engine.range(pb.RangeRequest.create({ key: Buffer.from("after/cut") }));
+    const after = await restarted.range(pb.RangeRequest.create({ key: Buffer.from("after/cut"), serializable: true }), undefined);
     assert.equal(after.kvs.length, 1);
   } finally {
     await restarted.close();
@@ -89,7 +89,7 @@ test("a member created on a fresh disk survives a power cut right after it first
   const restarted = await EtcdServer.start(config, { walFs: disk.mount() });
   try {
     await restarted.readyNotify();
-    const first = await restarted.engine.range(pb.RangeRequest.create({ key: Buffer.from("first") }));
+    const first = await restarted.range(pb.RangeRequest.create({ key: Buffer.from("first"), serializable: true }), undefined);
     assert.equal(first.kvs.length, 1, "the member's directories and its first put were durable");
   } finally {
     await restarted.close();

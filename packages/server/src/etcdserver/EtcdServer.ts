@@ -15,7 +15,10 @@
  */
 import { join } from "node:path";
 import {
+  BadLeaderTransfereeError,
   LeaseNotFoundError,
+  NotLeaderError,
+  SERVER_VERSION,
   NoLeaderError,
   NoSpaceError,
   RequestTimeoutError,
@@ -26,7 +29,7 @@ import {
 } from "@etcd-ts/api";
 import { AuthStore, checkLeaseTimeToLive, checkRange, checkTxn, createTokenProvider, simpleTokenIndex, type AuthInfo } from "@etcd-ts/auth";
 import { Lessor, NotPrimaryError, minLeaseTTL, type LeaseStatus } from "@etcd-ts/lease";
-import { checkTxnRequest, costPut, costTxn, isMvccError, LEASE_OVERHEAD, openEngine, Quota, WatchableStore, type MvccEngine } from "@etcd-ts/mvcc";
+import { checkTxnRequest, costPut, costTxn, isMvccError, LEASE_OVERHEAD, openEngine, Quota, WatchableStore, type MvccEngine, type WatchStream } from "@etcd-ts/mvcc";
 import {
   ErrProposalDropped,
   MemoryStorage,
@@ -53,6 +56,8 @@ import type { Authenticator } from "./Authenticator.js";
 import type { Cluster } from "./Cluster.js";
 import type { EncodedRangeResponse, RaftKV } from "./RaftKV.js";
 import type { RaftLessor } from "./RaftLessor.js";
+import type { Maintenance } from "./Maintenance.js";
+import type { Watchable } from "./Watchable.js";
 import { ReadIndexBatcher } from "./ReadIndexBatcher.js";
 import { ReadyLoop } from "./ReadyLoop.js";
 import { SnapshotTrigger } from "./SnapshotTrigger.js";
@@ -80,10 +85,10 @@ export interface ServerIo {
 }
 
 /** EtcdServer is a running member. */
-export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
+export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster, Watchable, Maintenance {
   /** wait holds the proposers waiting for their request's outcome, by request ID. */
   private readonly wait = new Wait<ApplyOutcome>();
-  readonly members = new Map<bigint, Member>();
+  private readonly members = new Map<bigint, Member>();
   /** appliedIndex is the last applied raft index, with the callers waiting for it to move. */
   private readonly appliedIndex: AppliedIndex;
   /** snapshots takes a raft snapshot every snapshot-count applied entries (see SnapshotTrigger). */
@@ -114,15 +119,15 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
     readonly config: EtcdConfig,
     readonly memberId: bigint,
     readonly clusterId: bigint,
-    readonly node: RawNode,
+    private readonly node: RawNode,
     storage: MemoryStorage,
     private readonly wal: Wal,
     snapshotter: Snapshotter,
-    readonly engine: MvccEngine,
+    private readonly engine: MvccEngine,
     readonly watchable: WatchableStore,
     readonly lessor: Lessor,
     readonly auth: AuthStore,
-    readonly authBackend: AuthBackendBridge,
+    authBackend: AuthBackendBridge,
     /** alarms are the cluster's alarms, loaded from the backend at boot (see AlarmStore). */
     readonly alarms: AlarmStore,
     consistentIndex: number,
@@ -446,6 +451,104 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster {
   /** alarmList lists the active alarms. */
   alarmList(): pb.AlarmMember[] {
     return this.alarms.list();
+  }
+
+  // --- Watchable ----------------------------------------------------------------------------
+
+  /** newWatchStream opens a stream of watchers on the watchable store. */
+  newWatchStream(): WatchStream {
+    return this.watchable.newStream();
+  }
+
+  /** currentRevision is the revision the watchable store has reached. */
+  get currentRevision(): number {
+    return this.watchable.revision;
+  }
+
+  /** checkWatch refuses a watcher its caller may not read (see {@link Watchable.checkWatch}). */
+  async checkWatch(metadata: Readonly<Record<string, string>>, key: Uint8Array, rangeEnd: Uint8Array): Promise<void> {
+    if (!this.auth.isAuthEnabled()) return;
+    this.auth.isRangePermitted(await this.authInfo(metadata), key, rangeEnd);
+  }
+
+  /** maxRequestBytes is the largest request (and watch response fragment) the member takes. */
+  get maxRequestBytes(): number {
+    return this.config.maxRequestBytes;
+  }
+
+  // --- Maintenance --------------------------------------------------------------------------
+
+  /** status reports the member (see {@link Maintenance.status}). */
+  async status(): Promise<pb.StatusResponse> {
+    const status = await this.engine.status();
+    return pb.StatusResponse.create({
+      header: this.header(status.revision),
+      version: SERVER_VERSION,
+      dbSize: status.dbSize,
+      dbSizeInUse: status.dbSizeInUse,
+      leader: this.leaderId,
+      raftIndex: this.committedRaftIndex,
+      raftTerm: this.raftTerm,
+      raftAppliedIndex: this.appliedRaftIndex,
+      isLearner: false,
+    });
+  }
+
+  /** alarm proposes an alarm request. */
+  alarm(request: pb.AlarmRequest, authInfo: AuthInfo | undefined): Promise<pb.AlarmResponse> {
+    return this.propose("alarm", request, authInfo);
+  }
+
+  /** checkAdmin refuses a caller other than root when auth is enabled (the caller is resolved only then). */
+  async checkAdmin(metadata: Readonly<Record<string, string>>): Promise<void> {
+    if (!this.auth.isAuthEnabled()) return;
+    this.auth.isAdminPermitted(await this.authInfo(metadata));
+  }
+
+  /** hash is etcd's Hash of the backend. */
+  async hash(): Promise<pb.HashResponse> {
+    const started = performance.now();
+    const hash = await this.engine.hash();
+    this.metrics.hashDuration.observe((performance.now() - started) / 1000);
+    return pb.HashResponse.create({ header: this.header(this.watchable.revision), hash });
+  }
+
+  /** hashKV is etcd's HashKV at a revision. */
+  async hashKV(request: pb.HashKVRequest): Promise<pb.HashKVResponse> {
+    const started = performance.now();
+    const result = await this.engine.hashKV(request.revision);
+    this.metrics.hashRevDuration.observe((performance.now() - started) / 1000);
+    return pb.HashKVResponse.create({ header: this.header(this.watchable.revision), hash: result.hash, compactRevision: result.compactRev });
+  }
+
+  /** defragment rewrites the backend without free pages. */
+  async defragment(): Promise<pb.DefragmentResponse> {
+    const started = performance.now();
+    this.metrics.defragInflight.set(1);
+    try {
+      await this.defrag();
+    } finally {
+      this.metrics.defragInflight.set(0);
+    }
+    this.metrics.backendDefrag.observe((performance.now() - started) / 1000);
+    return pb.DefragmentResponse.create({ header: this.header(this.watchable.revision) });
+  }
+
+  /** moveLeader hands leadership to a voting member (a single member already leads). */
+  moveLeader(request: pb.MoveLeaderRequest): pb.MoveLeaderResponse {
+    const target = this.members.get(request.targetID);
+    if (!target || target.isLearner) throw new BadLeaderTransfereeError();
+    if (!this.isLeader) throw new NotLeaderError();
+    // Transfers between members come with the peer transport.
+    if (request.targetID !== this.memberId) this.node.transferLeader(request.targetID);
+    return pb.MoveLeaderResponse.create({ header: this.header(this.watchable.revision) });
+  }
+
+  /** snapshot writes a consistent copy of the backend to `toFile`. */
+  async snapshot(toFile: string): Promise<void> {
+    const started = performance.now();
+    await this.engine.snapshot(toFile);
+    this.metrics.backendSnapshot.observe((performance.now() - started) / 1000);
   }
 
   /** watchProgressNotifyIntervalMs: how often quiet progress-notify watchers hear the revision (etcd: 10 min). */

@@ -6,8 +6,9 @@ import { createHash } from "node:crypto";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BadLeaderTransfereeError, GrpcStatus, NotLeaderError, SERVER_VERSION, etcdserverpb as pb, isEtcdError } from "@etcd-ts/api";
-import type { EtcdServer } from "../etcdserver/EtcdServer.js";
+import { GrpcStatus, etcdserverpb as pb, isEtcdError } from "@etcd-ts/api";
+import type { Authenticator } from "../etcdserver/Authenticator.js";
+import type { Maintenance } from "../etcdserver/Maintenance.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
 import { StatusError } from "../grpc/StatusError.js";
 
@@ -20,24 +21,12 @@ function alarmText(alarm: pb.AlarmMember): string {
 }
 
 /** registerMaintenance adds the Maintenance service of `server` to a gRPC server. */
-export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void {
+export function registerMaintenance(grpc: GrpcServer, server: Maintenance & Pick<Authenticator, "authInfo">): void {
   const S = pb.MaintenanceService;
-  const header = (revision = server.watchable.revision): pb.ResponseHeader => server.header(revision);
 
   grpc.addUnary(S.status, async () => {
-    const status = await server.engine.status();
-    return {
-      header: header(status.revision),
-      version: SERVER_VERSION,
-      dbSize: status.dbSize,
-      dbSizeInUse: status.dbSizeInUse,
-      leader: server.leaderId,
-      raftIndex: server.committedRaftIndex,
-      raftTerm: server.raftTerm,
-      raftAppliedIndex: server.appliedRaftIndex,
-      errors: server.alarmList().map(alarmText),
-      isLearner: false,
-    };
+    const status = await server.status();
+    return { ...status, errors: server.alarmList().map(alarmText) };
   });
 
   grpc.addUnary(S.alarm, async (request, call) => {
@@ -48,7 +37,7 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
     } catch (error) {
       throw rawAuthError(error);
     }
-    const response = await server.propose("alarm", request, authInfo);
+    const response = await server.alarm(request, authInfo);
     // etcd 3.4's Alarm response carries no header.
     return { ...response, header: undefined };
   });
@@ -58,9 +47,8 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
    * returns the auth store's own error there, unconverted: code Unknown, "auth: ..." text.
    */
   const admin = async (metadata: Readonly<Record<string, string>>): Promise<void> => {
-    if (!server.auth.isAuthEnabled()) return;
     try {
-      server.auth.isAdminPermitted(await server.authInfo(metadata));
+      await server.checkAdmin(metadata);
     } catch (error) {
       throw rawAuthError(error);
     }
@@ -68,41 +56,22 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
 
   grpc.addUnary(S.hash, async (_request, call) => {
     await admin(call.metadata);
-    const started = performance.now();
-    const hash = await server.engine.hash();
-    server.metrics.hashDuration.observe((performance.now() - started) / 1000);
-    return { header: header(), hash };
+    return server.hash();
   });
 
   grpc.addUnary(S.hashKV, async (request, call) => {
     await admin(call.metadata);
-    const started = performance.now();
-    const result = await server.engine.hashKV(request.revision);
-    server.metrics.hashRevDuration.observe((performance.now() - started) / 1000);
-    return { header: header(), hash: result.hash, compactRevision: result.compactRev };
+    return server.hashKV(request);
   });
 
   grpc.addUnary(S.defragment, async (_request, call) => {
     await admin(call.metadata);
-    const started = performance.now();
-    server.metrics.defragInflight.set(1);
-    try {
-      await server.defrag();
-    } finally {
-      server.metrics.defragInflight.set(0);
-    }
-    server.metrics.backendDefrag.observe((performance.now() - started) / 1000);
-    return { header: header() };
+    return server.defragment();
   });
 
   grpc.addUnary(S.moveLeader, async (request, call) => {
     await admin(call.metadata);
-    const target = server.members.get(request.targetID);
-    if (!target || target.isLearner) throw new BadLeaderTransfereeError();
-    if (!server.isLeader) throw new NotLeaderError();
-    // A single member already leads; transfers between members come with the peer transport.
-    if (request.targetID !== server.memberId) server.node.transferLeader(request.targetID);
-    return { header: header() };
+    return server.moveLeader(request);
   });
 
   grpc.addStream(S.snapshot, async (call) => {
@@ -110,9 +79,7 @@ export function registerMaintenance(grpc: GrpcServer, server: EtcdServer): void 
     const dir = await mkdtemp(join(tmpdir(), "etcd-ts-snapshot-"));
     try {
       const file = join(dir, "snapshot.db");
-      const started = performance.now();
-      await server.engine.snapshot(file);
-      server.metrics.backendSnapshot.observe((performance.now() - started) / 1000);
+      await server.snapshot(file);
       const handle = await open(file, "r");
       try {
         const size = (await handle.stat()).size;

@@ -14,17 +14,18 @@
  */
 import { etcdserverpb as pb, GrpcStatus, mvccpb, ProtoWriter, type PartialMessage } from "@etcd-ts/api";
 import type { WatchFilter } from "@etcd-ts/mvcc";
-import type { EtcdServer } from "../etcdserver/EtcdServer.js";
+import type { Cluster } from "../etcdserver/Cluster.js";
+import type { Watchable } from "../etcdserver/Watchable.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
 import { EncodedResponse, withEncodedResponses } from "./internal/EncodedResponse.js";
 import { toGrpcStatus } from "../grpc/StatusError.js";
 
 /** registerWatch adds the Watch service of `server` to a gRPC server. */
-export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
+export function registerWatch(grpc: GrpcServer, server: Watchable & Pick<Cluster, "header">): void {
   // Event responses go out pre-encoded (see encodeEvents); control responses as objects.
   grpc.addStream(withEncodedResponses(pb.WatchService.watch), async (call) => {
-    const stream = server.watchable.newStream();
-    const header = (): pb.ResponseHeader => server.header(server.watchable.revision);
+    const stream = server.newWatchStream();
+    const header = (): pb.ResponseHeader => server.header(server.currentRevision);
     const progressWatchers = new Set<number>();
     const fragmenting = new Set<number>();
     const quiet = new Set<number>(); // progress watchers that got nothing since the last tick
@@ -49,7 +50,7 @@ export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
           canceled: compacted,
         };
         let ok = true;
-        if (fragmenting.has(response.watchId)) for (const part of fragments(whole, server.config.maxRequestBytes)) ok = call.send(part);
+        if (fragmenting.has(response.watchId)) for (const part of fragments(whole, server.maxRequestBytes)) ok = call.send(part);
         else ok = call.send(encodeEvents(whole) as unknown as PartialMessage<pb.WatchResponse>);
         if (compacted) stream.cancel(response.watchId);
         if (!ok) await call.drained();
@@ -64,14 +65,12 @@ export function registerWatch(grpc: GrpcServer, server: EtcdServer): void {
         const union = request.requestUnion;
         if (union?.$case === "createRequest") {
           const create = union.createRequest;
-          if (server.auth.isAuthEnabled()) {
-            try {
-              server.auth.isRangePermitted(await server.authInfo(call.metadata), create.key, create.rangeEnd);
-            } catch (error) {
-              // etcd refuses the watcher on the stream, not the stream itself.
-              await reply({ header: header(), watchId: -1, created: true, canceled: true, cancelReason: permissionCancelReason(error) });
-              continue;
-            }
+          try {
+            await server.checkWatch(call.metadata, create.key, create.rangeEnd);
+          } catch (error) {
+            // etcd refuses the watcher on the stream, not the stream itself.
+            await reply({ header: header(), watchId: -1, created: true, canceled: true, cancelReason: permissionCancelReason(error) });
+            continue;
           }
           const rangeEnd = create.rangeEnd.length > 0 ? create.rangeEnd : undefined;
           let watchId: number;

@@ -26,11 +26,12 @@ import {
   type PartialMessage,
 } from "@etcd-ts/api";
 import type { AuthInfo } from "@etcd-ts/auth";
-import { isMvccError, type WatchableStore, type WatchResponse } from "@etcd-ts/mvcc";
+import { isMvccError, type WatchResponse } from "@etcd-ts/mvcc";
 import type { Authenticator } from "../../etcdserver/Authenticator.js";
 import type { Cluster } from "../../etcdserver/Cluster.js";
 import type { RaftKV } from "../../etcdserver/RaftKV.js";
 import type { RaftLessor } from "../../etcdserver/RaftLessor.js";
+import type { Watchable } from "../../etcdserver/Watchable.js";
 
 /** SESSION_TTL_SECONDS is the TTL of a lease granted for a request that named none (etcd's defaultSessionTTL). */
 export const SESSION_TTL_SECONDS = 60;
@@ -124,9 +125,7 @@ export function rangeOf(response: pb.TxnResponse, index: number): pb.RangeRespon
 }
 
 /** LocalMember is what the in-process client uses of its member: its KV, leases, callers, header and watches. */
-export interface LocalMember extends RaftKV, RaftLessor, Authenticator, Pick<Cluster, "header"> {
-  readonly watchable: Pick<WatchableStore, "newStream">;
-}
+export interface LocalMember extends RaftKV, RaftLessor, Pick<Authenticator, "authInfo">, Pick<Cluster, "header">, Pick<Watchable, "newWatchStream"> {}
 
 /** LocalClient issues the recipes' requests to `server` on behalf of one caller. */
 export class LocalClient {
@@ -176,7 +175,7 @@ export class LocalClient {
    */
   async *watch(key: Uint8Array, rangeEnd: Uint8Array | undefined, startRevision: number, signal: AbortSignal): AsyncGenerator<WatchResponse> {
     signal.throwIfAborted();
-    const stream = this.server.watchable.newStream();
+    const stream = this.server.newWatchStream();
     const onAbort = (): void => stream.close();
     signal.addEventListener("abort", onAbort, { once: true });
     try {
