@@ -26,6 +26,8 @@ export { startEtcd } from "./embed/startEtcd.js";
 export type { Etcd, EtcdEvents } from "./embed/startEtcd.js";
 export { EtcdServer } from "./etcdserver/EtcdServer.js";
 export type { ServerIo } from "./etcdserver/EtcdServer.js";
+export { AlarmStore, ALARM_BUCKET } from "./etcdserver/AlarmStore.js";
+export type { AlarmChange } from "./etcdserver/AlarmStore.js";
 export { computeClusterId, computeMemberId, idHex } from "./membership/ids.js";
 export type { Member } from "./membership/Member.js";
 export { gatewayHandler, isGatewayPath } from "./gateway/index.js";
