@@ -13,8 +13,6 @@ export type { Cluster, ClusterOptions } from "./cluster.js";
 export { freeze, isStopped } from "./freeze.js";
 export { assertDaemonBuilt, DaemonNotBuiltError, etcdTsDaemonPath, startMember } from "./member.js";
 export type { Member, MemberBinary, MemberOptions, MemberPorts, MemberTls } from "./member.js";
-export { startRealEtcd } from "./realEtcd.js";
-export type { RealEtcd, RealEtcdTls } from "./realEtcd.js";
 export { checkServedBy, exitedError, freePort, listensOn, PortTakenError } from "./ports.js";
 export { makeTlsFixtures, opensslAvailable, readPem } from "./tlsFixtures.js";
 export type { CertPair, TlsFixtures } from "./tlsFixtures.js";
