@@ -9,7 +9,7 @@ import { connect as http2Connect, type ClientHttp2Stream, type ServerHttp2Stream
 import { connect as tcpConnect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { etcdserverpb as pb, GrpcStatus } from "@etcd-ts/api";
-import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { startMember, type Member } from "@etcd-ts/testkit";
 import { startEtcd, type Etcd } from "../src/index.js";
 import { GrpcServer } from "../src/grpc/GrpcServer.js";
 import { ClientListener } from "../src/transport/ClientListener.js";
@@ -19,7 +19,7 @@ import { grpcCall, grpcFrame } from "./support/grpcProbe.js";
 import { errorCode, Flag, frame, FrameType, grpcMessage, grpcRequestHeaders, headerBlock, RawHttp2Connection, type Frame } from "./support/rawHttp2.js";
 
 const STREAM_LIMIT = 8;
-let real: RealEtcd;
+let real: Member;
 let ours: Etcd;
 const host = "127.0.0.1";
 let oursPort: number;
@@ -27,7 +27,7 @@ let realPort: number;
 
 before(async () => {
   [real, ours] = await Promise.all([
-    startRealEtcd(["--max-concurrent-streams", String(STREAM_LIMIT)]),
+    startMember({ binary: "etcd", flags: ["--max-concurrent-streams", String(STREAM_LIMIT)] }),
     startEtcd({ listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"], maxConcurrentStreams: STREAM_LIMIT }),
   ]);
   oursPort = Number(new URL(ours.clientUrls[0]!).port);

@@ -11,7 +11,7 @@ import { connect as tlsConnect } from "node:tls";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { etcdserverpb as pb } from "@etcd-ts/api";
-import { makeTlsFixtures, opensslAvailable, startRealEtcd, type CertPair, type TlsFixtures } from "@etcd-ts/testkit";
+import { makeTlsFixtures, opensslAvailable, startMember, type CertPair, type TlsFixtures } from "@etcd-ts/testkit";
 import { startEtcd, type ClientTlsConfig, type Etcd } from "../src/index.js";
 import { etcdctl } from "./support/etcdctl.js";
 import { handshake, https, refused, tlsFlags } from "./support/tlsClient.js";
@@ -221,8 +221,10 @@ describe("--client-cert-allowed-hostname, side by side with etcd 3.4", { skip, t
     it(`--client-cert-allowed-hostname ${host}`, async () => {
       // The real etcd's health probe needs a certificate the check lets through.
       const probe = host === "a.example.com" ? wildcard() : fixtures.server;
-      const real = await startRealEtcd(["--client-cert-allowed-hostname", host], undefined, {
-        ca: fixtures.ca, cert: fixtures.server.cert, key: fixtures.server.key, clientCertAuth: true, client: probe,
+      const real = await startMember({
+        binary: "etcd",
+        flags: ["--client-cert-allowed-hostname", host],
+        tls: { ca: fixtures.ca, cert: fixtures.server.cert, key: fixtures.server.key, clientCertAuth: true, client: probe },
       });
       const rejections: string[] = [];
       const ours = await startEtcd({

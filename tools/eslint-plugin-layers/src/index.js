@@ -90,4 +90,4 @@ const layersRule = {
 /** The plugin object for eslint.config.js: `plugins: { layers }`, rule `layers/layers`. */
 const plugin = { meta: { name: "@etcd-ts/eslint-plugin-layers" }, rules: { layers: layersRule } };
 export default plugin;
-export { allowedImport, LAYER_ORDER, APPS, LEAVES, TEST_KITS } from "./layers.js";
+export { allowedImport, LAYER_ORDER, APPS, LEAVES, TEST_KITS, TEST_KIT_RUNTIME_USERS } from "./layers.js";
