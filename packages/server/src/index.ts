@@ -8,11 +8,9 @@
  *
  * @packageDocumentation
  */
-export { GrpcServer, encodeGrpcMessage, parseTimeout } from "./grpc/GrpcServer.js";
+export { GrpcServer } from "./grpc/GrpcServer.js";
 export type { CallContext, GrpcServerOptions, Metadata, StreamCall, StreamHandler, UnaryHandler } from "./grpc/GrpcServer.js";
 export { StatusError, toGrpcStatus } from "./grpc/StatusError.js";
-export { MessageFramer, frameMessage, FRAME_HEADER_SIZE } from "./grpc/MessageFramer.js";
-export type { FramedMessage } from "./grpc/MessageFramer.js";
 export { ClientListener } from "./transport/ClientListener.js";
 export type { ClientListenerOptions, Http1Handler } from "./transport/ClientListener.js";
 export { defaultConfig, parseInitialCluster, DEFAULT_CLIENT_TLS, DEFAULT_QUOTA_BYTES } from "./config/EtcdConfig.js";

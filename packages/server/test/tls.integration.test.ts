@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { etcdserverpb as pb } from "@etcd-ts/api";
+import { encodeFrame, etcdserverpb as pb } from "@etcd-ts/api";
 import { makeTlsFixtures, opensslAvailable, startMember, type CertPair, type TlsFixtures } from "@etcd-ts/testkit";
 import { startEtcd, type ClientTlsConfig, type Etcd } from "../src/index.js";
 import { etcdctl } from "./support/etcdctl.js";
@@ -111,9 +111,7 @@ describe("server TLS beside a cleartext listener", { skip, timeout: 120_000 }, (
       const status = await new Promise<string>((resolve, reject) => {
         const method = pb.KVService.range;
         const stream = session.request({ ":method": "POST", ":path": method.path, "content-type": "application/grpc", te: "trailers" });
-        const body = Buffer.from(method.requestSerialize({ key: Buffer.from("tls-key") }));
-        const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), body]);
-        frame.writeUInt32BE(body.length, 1);
+        const frame = encodeFrame(method.requestType, { key: Buffer.from("tls-key") });
         stream.on("trailers", (trailers) => resolve(String(trailers["grpc-status"])));
         stream.on("data", () => undefined);
         stream.on("error", reject);

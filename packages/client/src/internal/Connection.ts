@@ -7,7 +7,9 @@
  * deadline, and the call's metadata such as the auth `token`), the length-prefixed request
  * messages, then the response messages and a status in the trailers (or in the headers
  * alone: a trailers-only response). See `CallStatus.ts` for how every way a stream can end
- * becomes a status.
+ * becomes a status. Framing, the `grpc-message` and `grpc-timeout` codecs and the policy for
+ * oversized, compressed and truncated responses are @etcd-ts/api's gRPC wire rules, shared
+ * with the server.
  *
  * The connection:
  *  - dials lazily (`connect`), at most one dial at a time; it is connected once the
@@ -29,10 +31,18 @@
  */
 import * as http2 from "node:http2";
 import { isIP } from "node:net";
-import { GrpcStatus, type GrpcStatusCode, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
-import { CallError, decodeGrpcMessage, errorFromReset, grpcTimeout, parseGrpcStatus, statusFromHttpStatus } from "./CallStatus.js";
+import {
+  GrpcDeframer,
+  GrpcStatus,
+  decodeGrpcMessage,
+  encodeFrame,
+  formatGrpcTimeout,
+  type GrpcStatusCode,
+  type MethodDefinition,
+  type PartialMessage,
+} from "@etcd-ts/api";
+import { CallError, errorFromReset, parseGrpcStatus, statusFromHttpStatus } from "./CallStatus.js";
 import type { EndpointAddress } from "./Endpoints.js";
-import { MessageDeframer, MessageTooLargeError, frameRequest } from "./MessageFramer.js";
 
 /** TLS material for secure endpoints (PEM). */
 export interface TlsOptions {
@@ -92,6 +102,9 @@ const SESSION_WINDOW = 32 * 1024 * 1024;
 const RETIRE_AFTER_STREAM_ID = 2 ** 31 - 1 - 2 ** 20;
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
+
+/** MAX_RECEIVE_MESSAGE_SIZE is the largest response message accepted: etcd's client default (math.MaxInt32). */
+export const MAX_RECEIVE_MESSAGE_SIZE = 2 ** 31 - 1;
 
 const toBuffer = (v: Uint8Array | string): Buffer => (typeof v === "string" ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 
@@ -260,8 +273,10 @@ function onStreamClose(this: CallStream): void {
  * One call in flight on a session: frames out, messages and status in. Subclasses say what
  * becomes of the responses (`received`) and of the end (`ended`, once).
  */
-abstract class GrpcCall<Req, Res> extends MessageDeframer {
+abstract class GrpcCall<Req, Res> {
   protected finished = false;
+  /** The response messages, cut out of the DATA chunks. */
+  private readonly deframer = new GrpcDeframer((bytes) => this.onFrame(bytes), MAX_RECEIVE_MESSAGE_SIZE);
   private status: GrpcStatusCode | undefined;
   private details = "";
   private httpStatus = 200;
@@ -275,7 +290,6 @@ abstract class GrpcCall<Req, Res> extends MessageDeframer {
     protected readonly method: MethodDefinition<Req, Res>,
     headers: http2.OutgoingHttpHeaders,
   ) {
-    super();
     const stream = session.h2.request(headers, { endStream: false }) as CallStream;
     this.stream = stream;
     stream[CALL] = this as GrpcCall<unknown, unknown>;
@@ -361,21 +375,13 @@ abstract class GrpcCall<Req, Res> extends MessageDeframer {
   onData(chunk: Buffer): void {
     this.session.activity++;
     if (this.finished) return;
-    try {
-      this.push(chunk);
-    } catch (err) {
-      if (!(err instanceof MessageTooLargeError)) throw err;
-      // A frame above the size limit: the rest of the stream cannot be read.
-      this.fail(new CallError(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: ${err.message}`));
-    }
+    // A refused frame (above the size limit, or compressed): the rest of the stream cannot be read.
+    const refused = this.deframer.push(chunk);
+    if (refused !== undefined) this.fail(new CallError(refused.code, refused.message));
   }
 
-  protected onFrame(bytes: Uint8Array, compressed: boolean): void {
+  private onFrame(bytes: Uint8Array): void {
     if (this.finished) return;
-    if (compressed) {
-      this.fail(new CallError(GrpcStatus.INTERNAL, "received a compressed message, but no compression was negotiated"));
-      return;
-    }
     let message: Res;
     try {
       message = this.method.responseType.decode(bytes);
@@ -391,8 +397,10 @@ abstract class GrpcCall<Req, Res> extends MessageDeframer {
     if (this.finished) return;
     const stream = this.stream;
     if (this.status !== undefined) {
+      // OK, but cut in the middle of a message: the deframer's INTERNAL "unexpected EOF".
+      const truncated = this.status === GrpcStatus.OK ? this.deframer.end() : undefined;
       if (this.status !== GrpcStatus.OK) this.finish(new CallError(this.status, this.details));
-      else if (this.partial) this.finish(new CallError(GrpcStatus.INTERNAL, "the stream ended in the middle of a message"));
+      else if (truncated !== undefined) this.finish(new CallError(truncated.code, truncated.message));
       else this.finish(undefined);
     } else if (this.httpStatus !== 200) {
       this.finish(new CallError(statusFromHttpStatus(this.httpStatus), `unexpected HTTP status ${this.httpStatus}`));
@@ -451,7 +459,7 @@ class StreamCall<Req, Res> extends GrpcCall<Req, Res> implements Call<Req> {
 
   write(message: PartialMessage<Req>): void {
     if (this.finished || this.stream.writableEnded || this.stream.destroyed) return;
-    this.stream.write(frameRequest(this.method.requestType, message));
+    this.stream.write(encodeFrame(this.method.requestType, message));
   }
 
   end(): void {
@@ -526,7 +534,7 @@ export class Connection {
    */
   unary<Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, metadata: Metadata | undefined, deadline: number, signal?: AbortSignal): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      const frame = frameRequest(method.requestType, request);
+      const frame = encodeFrame(method.requestType, request);
       const session = this.readySession();
       const headers = this.headers(method, metadata, deadline);
       let call: UnaryCall<Req, Res>;
@@ -580,7 +588,7 @@ export class Connection {
     if (deadline !== Infinity) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new CallError(GrpcStatus.DEADLINE_EXCEEDED, "deadline exceeded before the call started", true);
-      headers["grpc-timeout"] = grpcTimeout(remaining);
+      headers["grpc-timeout"] = formatGrpcTimeout(remaining);
     }
     return headers;
   }
