@@ -19,8 +19,10 @@ import {
 } from "@etcd-ts/api";
 import { Client, CompactedError, UnknownOutcomeError } from "../src/index.js";
 import { CallError } from "../src/internal/CallStatus.js";
-import { Connection, MAX_RECEIVE_MESSAGE_SIZE, type ConnectionOptions } from "../src/internal/Connection.js";
+import { Connection } from "../src/internal/Connection.js";
+import type { ConnectionOptions } from "../src/internal/ConnectionOptions.js";
 import { parseEndpoint } from "../src/internal/Endpoints.js";
+import { MAX_RECEIVE_MESSAGE_SIZE } from "../src/internal/GrpcCall.js";
 
 const { KVService, WatchService } = pb;
 
