@@ -16,6 +16,7 @@ const TYPE_CHECKED_PACKAGES = [
   "packages/raft",
   "packages/wal",
   "packages/api",
+  "packages/mvcc",
   "tools/eslint-plugin-layers",
 ];
 
