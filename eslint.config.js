@@ -17,6 +17,7 @@ const TYPE_CHECKED_PACKAGES = [
   "packages/wal",
   "packages/api",
   "packages/mvcc",
+  "packages/lease",
   "tools/eslint-plugin-layers",
 ];
 
