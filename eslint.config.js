@@ -18,6 +18,7 @@ const TYPE_CHECKED_PACKAGES = [
   "packages/api",
   "packages/mvcc",
   "packages/lease",
+  "packages/auth",
   "tools/eslint-plugin-layers",
 ];
 
