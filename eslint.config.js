@@ -19,6 +19,7 @@ const TYPE_CHECKED_PACKAGES = [
   "packages/mvcc",
   "packages/lease",
   "packages/auth",
+  "packages/concurrency",
   "tools/eslint-plugin-layers",
 ];
 
