@@ -20,6 +20,7 @@ const TYPE_CHECKED_PACKAGES = [
   "packages/lease",
   "packages/auth",
   "packages/concurrency",
+  "apps/etcd",
   "tools/eslint-plugin-layers",
 ];
 
@@ -29,6 +30,7 @@ const TYPE_CHECKED_PACKAGES = [
  * folder; `**` is not allowed there.
  */
 const LOOSE_FILES = [
+  "apps/etcd/bin/*.js",
   "packages/api/codegen/*.mjs",
   "tools/eslint-plugin-layers/src/*.js",
   "tools/eslint-plugin-layers/test/*.js",
