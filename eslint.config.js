@@ -21,6 +21,7 @@ const TYPE_CHECKED_PACKAGES = [
   "packages/auth",
   "packages/concurrency",
   "apps/etcd",
+  "benchmarks",
   "tools/eslint-plugin-layers",
 ];
 
@@ -31,6 +32,8 @@ const TYPE_CHECKED_PACKAGES = [
  */
 const LOOSE_FILES = [
   "apps/etcd/bin/*.js",
+  "benchmarks/bin/*.js",
+  "benchmarks/scripts/*.mjs",
   "packages/api/codegen/*.mjs",
   "tools/eslint-plugin-layers/src/*.js",
   "tools/eslint-plugin-layers/test/*.js",
