@@ -22,6 +22,7 @@ const TYPE_CHECKED_PACKAGES = [
   "packages/concurrency",
   "apps/etcd",
   "benchmarks",
+  "tools/testkit",
   "tools/eslint-plugin-layers",
 ];
 
