@@ -18,7 +18,7 @@
  * `ulimit -n` above the connection count (the client holds one fd per connection).
  */
 import { readFileSync } from "node:fs";
-import { connect as http2Connect, type ClientHttp2Session } from "node:http2";
+import { connect as http2Connect, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
 import { connect as tcpConnect, type Socket } from "node:net";
 import { GrpcDeframer, decodeGrpcMessage, encodeFrame, etcdserverpb as pb, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 import { startServer, type ServerCluster, type ServerKind } from "../side/servers.js";
@@ -87,7 +87,7 @@ function unary<Req, Res>(session: ClientHttp2Session, method: MethodDefinition<R
     stream.on("response", (headers) => {
       status ??= headers["grpc-status"] as string | undefined;
     });
-    stream.on("trailers", (trailers) => {
+    stream.on("trailers", (trailers: IncomingHttpHeaders) => {
       status = trailers["grpc-status"] as string;
       message = decodeGrpcMessage((trailers["grpc-message"] as string | undefined) ?? "");
     });

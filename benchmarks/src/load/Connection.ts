@@ -95,7 +95,7 @@ export class Connection {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`connect ${this.endpoint}: timed out`)), timeoutMs);
       session.once("connect", () => (clearTimeout(timer), resolve()));
-      session.once("error", (e) => (clearTimeout(timer), reject(e)));
+      session.once("error", (e: Error) => (clearTimeout(timer), reject(e)));
     });
   }
 
@@ -131,7 +131,7 @@ export class Connection {
       stream.on("response", readStatus);
       stream.on("trailers", readStatus);
       stream.on("data", (chunk: Buffer) => deframer.push(chunk));
-      stream.on("error", (error) => reject(error));
+      stream.on("error", (error: Error) => reject(error));
       stream.on("close", () => {
         if (status === undefined) return reject(new GrpcCallError(14, `stream closed without a status (rst ${stream.rstCode})`));
         if (status !== "0") return reject(new GrpcCallError(Number(status), message));

@@ -175,7 +175,7 @@ test("a message within one chunk is a view of it; one across chunks is assembled
   deframer.push(stream.subarray(0, 6));
   deframer.push(stream.subarray(6));
   assert.notEqual(seen?.buffer, stream.buffer);
-  assert.deepEqual([...seen!], [1, 2, 3]);
+  assert.deepEqual([...seen], [1, 2, 3]);
 });
 
 test("grpc-message is percent-encoded as gRPC specifies and decoded leniently", () => {

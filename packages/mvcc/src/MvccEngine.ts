@@ -208,8 +208,9 @@ export class WorkerEngine implements MvccEngine {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<EngineResult<M>>((resolve, reject) => {
-      // The one widening of the protocol: the reply to `id` carries EngineResult<M>.
-      this.pending.set(id, { resolve: resolve as (value: EngineResult<EngineMethod>) => void, reject });
+      // The one widening of the protocol: the reply to `id` carries EngineResult<M>, and the
+      // pending table holds its resolver as one for any method's result.
+      this.pending.set(id, { resolve, reject });
       // An idle engine gets the call at once (latency); a busy one collects the calls of the
       // whole event-loop turn into one message (throughput: a message costs more than a call).
       if (this.outbox.length === 0) {

@@ -12,7 +12,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const workspace = join(here, "..", "..", "..");
 const fixtures = join(here, "..", "fixtures");
 
-/** Lints one fixture with the root config (fixtures are ignored there, so turn ignores off). */
+/**
+ * Lints one fixture with the root config (fixtures are ignored there, so turn ignores off).
+ * @param {string} fixture
+ */
 async function layerMessages(fixture) {
   const eslint = new ESLint({ cwd: workspace, ignore: false });
   const [result] = await eslint.lintFiles([join(fixtures, fixture, "src", "index.ts")]);
@@ -64,6 +67,22 @@ test("allowedImport follows the list order, with leaves and apps as stated", () 
   assert.equal(allowedImport("@etcd-ts/benchmarks", "@etcd-ts/testkit"), true);
 });
 
+/**
+ * The fields of a package.json this test reads.
+ * @typedef {{ name: string, dependencies?: Record<string, string>, devDependencies?: Record<string, string>, peerDependencies?: Record<string, string> }} Manifest
+ */
+
+/**
+ * Reads a package.json; the workspace's own manifests, so their shape is trusted.
+ * @param {string} file
+ * @returns {Manifest}
+ */
+function readManifest(file) {
+  /** @type {unknown} */
+  const parsed = JSON.parse(readFileSync(file, "utf8"));
+  return /** @type {Manifest} */ (parsed);
+}
+
 test("every workspace package.json depends only on packages its layer may import", () => {
   const manifests = [
     ...readdirSync(join(workspace, "packages")).map((p) => join(workspace, "packages", p, "package.json")),
@@ -72,7 +91,8 @@ test("every workspace package.json depends only on packages its layer may import
   ].filter(existsSync);
   assert.equal(manifests.length, LAYER_ORDER.length + APPS.length);
   for (const file of manifests) {
-    const manifest = JSON.parse(readFileSync(file, "utf8"));
+    /** @type {Manifest} */
+    const manifest = readManifest(file);
     const deps = { ...manifest.dependencies, ...manifest.devDependencies, ...manifest.peerDependencies };
     for (const dep of Object.keys(deps).filter((d) => d.startsWith("@etcd-ts/"))) {
       assert.ok(allowedImport(manifest.name, dep), `${manifest.name} depends on ${dep}`);

@@ -175,7 +175,7 @@ async function waitReady(child: ChildProcess, clientUrl: string, clientPort: num
     try {
       if (await probe(clientUrl, ready, tls)) {
         // It answers, but is it the child? Another process on the port would answer the same.
-        checkServedBy(child.pid!, clientPort, log());
+        checkServedBy(child.pid, clientPort, log());
         return;
       }
     } catch (error) {

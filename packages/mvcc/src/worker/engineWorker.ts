@@ -113,8 +113,8 @@ const handlers: Handlers = {
   close: (_args, id) =>
     engine.close().then(() => {
       // answer at once, then let the thread end
-      port!.postMessage([...outbox.splice(0), { id, ok: true, value: undefined } satisfies EngineReply]);
-      port!.close();
+      port.postMessage([...outbox.splice(0), { id, ok: true, value: undefined } satisfies EngineReply]);
+      port.close();
       return ANSWERED;
     }),
 };
