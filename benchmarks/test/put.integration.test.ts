@@ -3,13 +3,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { etcdserverpb as pb } from "@etcd-ts/api";
-import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { startMember, type Member } from "@etcd-ts/testkit";
 import { runCommand } from "../src/commands.js";
 import { Connection } from "../src/load/Connection.js";
 
-let etcd: RealEtcd;
+let etcd: Member;
 before(async () => {
-  etcd = await startRealEtcd();
+  etcd = await startMember({ binary: "etcd" });
 });
 after(async () => {
   await etcd?.stop();

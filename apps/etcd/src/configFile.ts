@@ -80,7 +80,7 @@ function decode(def: FlagDef, key: string, raw: unknown): Decoded {
     }
     case "strings":
       if (typeof raw === "string" && !LIST_KEYS.has(def.name)) return { ok: true, value: raw.split(",").map((part) => part.trim()) };
-      if (Array.isArray(raw) && raw.every((item) => typeof item === "string")) return { ok: true, value: raw as string[] };
+      if (Array.isArray(raw) && raw.every((item) => typeof item === "string")) return { ok: true, value: raw };
       return mismatch(jsonType(raw));
     default: {
       if (typeof raw !== "number") return mismatch(jsonType(raw));
@@ -108,7 +108,7 @@ export function parseConfigFile(text: string, path: string): ConfigFileResult {
   const values = new Map<string, FlagValue>();
   const notes: LogNote[] = [];
   const entries: [string, unknown][] = [];
-  for (const [key, raw] of Object.entries(document)) {
+  for (const [key, raw] of Object.entries(document as Record<string, unknown>)) { // a YAML mapping, checked above
     const lower = key.toLowerCase();
     if ((lower === "client-transport-security" || lower === "peer-transport-security") && raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
       for (const [inner, innerRaw] of Object.entries(raw)) entries.push([`${lower}.${inner.toLowerCase()}`, innerRaw]);

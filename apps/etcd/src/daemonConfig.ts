@@ -120,7 +120,8 @@ export function buildDaemonConfig(settings: Settings, options: BuildOptions = {}
   const bool = (name: string): boolean => settings.get(name) === true;
   const list = (name: string): readonly string[] => {
     const value = settings.get(name);
-    return Array.isArray(value) ? value : [String(value)];
+    // A list is FlagValue's one object member (Array.isArray would widen it to any[]).
+    return typeof value === "object" ? value : [String(value)];
   };
   const verify = (message: string, extra?: string): BuildResult => ({ ok: false, kind: "verify", message, exitCode: 1, notes, ...(extra === undefined ? {} : { extra }) });
   const fatal = (message: string): BuildResult => ({ ok: false, kind: "fatal", message, exitCode: 1, notes });

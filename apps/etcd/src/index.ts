@@ -2,8 +2,13 @@
  * @etcd-ts/etcd — the etcd daemon (`bin/etcd.js`): etcd 3.4's flags, `ETCD_*` environment
  * variables and `--config-file`, turned into the server's typed config.
  *
- * `parseDaemonArgs` is the whole front end as a pure function; the bin prints its result
- * and (once the server's `startEtcd` lands) starts the member. etcdutl is not built yet.
+ * `parseDaemonArgs` is the whole front end as a pure function; `bin/etcd.js` prints its notes
+ * and starts the member with @etcd-ts/server's `startEtcd` (SIGTERM and SIGINT stop it
+ * gracefully). The member is single-member only for now: the server refuses an initial
+ * cluster that names other members.
+ *
+ * `bin/etcdutl.js` is etcdutl for a member's files (`runEtcdutl`): `snapshot status` and
+ * `snapshot restore`, with etcdctl 3.4's flag names and defaults.
  *
  * @packageDocumentation
  */

@@ -21,13 +21,13 @@ function run(argv: string[], env: Record<string, string> = {}, files: Record<str
 function config(argv: string[], env: Record<string, string> = {}, files: Record<string, string> = {}): DaemonConfig {
   const result = run(argv, env, files);
   assert.equal(result.kind, "run", result.kind === "error" ? result.message : result.kind);
-  return (result as Extract<DaemonArgsResult, { kind: "run" }>).config;
+  return result.config;
 }
 
 function failure(argv: string[], env: Record<string, string> = {}, files: Record<string, string> = {}): { message: string; exitCode: number } {
   const result = run(argv, env, files);
   assert.equal(result.kind, "error", `expected an error, got ${result.kind}`);
-  return result as Extract<DaemonArgsResult, { kind: "error" }>;
+  return result;
 }
 
 describe("defaults", () => {

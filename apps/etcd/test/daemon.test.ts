@@ -14,14 +14,14 @@ async function start(dataDir: string, port: number): Promise<{ child: ChildProce
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [BIN, "--data-dir", dataDir, "--listen-client-urls", url, "--advertise-client-urls", url], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
-  child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (log += d.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`not ready within 20 s:\n${log}`));
     }, 20_000);
     // The last line the daemon prints once it serves.
-    child.stderr!.on("data", () => /serving insecure client requests on 127\.0\.0\.1:\d+/.test(log) && (clearTimeout(timer), resolve()));
+    child.stderr.on("data", () => /serving insecure client requests on 127\.0\.0\.1:\d+/.test(log) && (clearTimeout(timer), resolve()));
     child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`exited with ${code}:\n${log}`))));
   });
   return { child, log: () => log };

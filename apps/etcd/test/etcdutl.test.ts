@@ -21,7 +21,7 @@ async function startDaemon(dataDir: string, port: number, children: ChildProcess
   let log = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready:\n${log}`)), 20_000);
-    child.stderr!.on("data", (d: Buffer) => {
+    child.stderr.on("data", (d: Buffer) => {
       log += d.toString();
       if (/serving insecure client requests/.test(log)) {
         clearTimeout(timer);
@@ -69,7 +69,7 @@ test("save with etcdctl, status and restore with etcdutl, and a restored member 
     let log = "";
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not ready:\n${log}`)), 20_000);
-      child.stderr!.on("data", (d: Buffer) => ((log += d.toString()), /serving insecure client requests/.test(log) && (clearTimeout(timer), resolve())));
+      child.stderr.on("data", (d: Buffer) => ((log += d.toString()), /serving insecure client requests/.test(log) && (clearTimeout(timer), resolve())));
       child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`exited ${code}:\n${log}`))));
     });
     assert.equal(etcdctl(port2, "get", "k7", "--print-value-only").stdout, "v7\n");

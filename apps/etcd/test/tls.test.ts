@@ -28,7 +28,7 @@ after(() => {
 function parse(argv: string[], env: Record<string, string> = {}, files: Record<string, string> = {}): Extract<DaemonArgsResult, { kind: "run" }> {
   const result = parseDaemonArgs(argv, env, { readFile: (path) => files[path] ?? "", now: () => new Date(2024, 0, 2) });
   assert.equal(result.kind, "run", result.kind === "error" ? result.message : result.kind);
-  return result as Extract<DaemonArgsResult, { kind: "run" }>;
+  return result;
 }
 const configOf = (argv: string[], env: Record<string, string> = {}, files: Record<string, string> = {}): DaemonConfig => parse(argv, env, files).config;
 
@@ -118,13 +118,13 @@ describe("start-up errors: etcd 3.4 and etcd-ts agree", { skip: etcdInstalled &&
 async function startDaemon(args: string[]): Promise<{ child: ChildProcess; log: () => string }> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
-  child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (log += d.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`not ready within 30 s:\n${log}`));
     }, 30_000);
-    child.stderr!.on("data", () => /serving client requests on 127\.0\.0\.1:\d+/.test(log) && (clearTimeout(timer), resolve()));
+    child.stderr.on("data", () => /serving client requests on 127\.0\.0\.1:\d+/.test(log) && (clearTimeout(timer), resolve()));
     child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`exited with ${code}:\n${log}`))));
   });
   return { child, log: () => log };

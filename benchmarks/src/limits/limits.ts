@@ -18,9 +18,9 @@
  * `ulimit -n` above the connection count (the client holds one fd per connection).
  */
 import { readFileSync } from "node:fs";
-import { connect as http2Connect, type ClientHttp2Session } from "node:http2";
+import { connect as http2Connect, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
 import { connect as tcpConnect, type Socket } from "node:net";
-import { etcdserverpb as pb, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
+import { GrpcDeframer, decodeGrpcMessage, encodeFrame, etcdserverpb as pb, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 import { startServer, type ServerCluster, type ServerKind } from "../side/servers.js";
 
 /** Options of one run. */
@@ -80,27 +80,24 @@ function openIdle(host: string, port: number): Promise<Socket> {
 function unary<Req, Res>(session: ClientHttp2Session, method: MethodDefinition<Req, Res>, request: PartialMessage<Req>): Promise<Res> {
   return new Promise((resolve, reject) => {
     const stream = session.request({ ":method": "POST", ":path": method.path, "content-type": "application/grpc", te: "trailers" });
-    const chunks: Buffer[] = [];
+    let response: Uint8Array | undefined;
+    const deframer = new GrpcDeframer((bytes) => (response ??= bytes), Infinity);
     let status: string | undefined;
     let message = "";
     stream.on("response", (headers) => {
       status ??= headers["grpc-status"] as string | undefined;
     });
-    stream.on("trailers", (trailers) => {
+    stream.on("trailers", (trailers: IncomingHttpHeaders) => {
       status = trailers["grpc-status"] as string;
-      message = decodeURIComponent((trailers["grpc-message"] as string | undefined) ?? "");
+      message = decodeGrpcMessage((trailers["grpc-message"] as string | undefined) ?? "");
     });
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("data", (chunk: Buffer) => deframer.push(chunk));
     stream.on("error", reject);
     stream.on("close", () => {
-      const body = Buffer.concat(chunks);
-      if (status !== "0" || body.length < 5) reject(new Error(`${method.path}: status ${status} ${message}`));
-      else resolve(method.responseType.decode(body.subarray(5, 5 + body.readUInt32BE(1))));
+      if (status !== "0" || response === undefined) reject(new Error(`${method.path}: status ${status} ${message}`));
+      else resolve(method.responseType.decode(response));
     });
-    const bytes = method.requestType.encode(request);
-    const head = Buffer.alloc(5);
-    head.writeUInt32BE(bytes.length, 1);
-    stream.end(Buffer.concat([head, bytes]));
+    stream.end(encodeFrame(method.requestType, request));
   });
 }
 
@@ -166,24 +163,18 @@ async function watchers(endpoint: string, count: number): Promise<() => void> {
   const stream = s.request({ ":method": "POST", ":path": pb.WatchService.watch.path, "content-type": "application/grpc", te: "trailers" });
   stream.on("error", () => undefined);
   let created = 0;
-  let buffer = Buffer.alloc(0);
   const done = new Promise<void>((resolve, reject) => {
-    stream.on("data", (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      while (buffer.length >= 5 && buffer.length >= 5 + buffer.readUInt32BE(1)) {
-        const response = pb.WatchResponse.decode(buffer.subarray(5, 5 + buffer.readUInt32BE(1)));
-        buffer = buffer.subarray(5 + buffer.readUInt32BE(1));
-        if (response.created && !response.canceled) created++;
-        if (created === count) resolve();
-      }
-    });
+    const deframer = new GrpcDeframer((bytes) => {
+      const response = pb.WatchResponse.decode(bytes);
+      if (response.created && !response.canceled) created++;
+      if (created === count) resolve();
+    }, Infinity);
+    stream.on("data", (chunk: Buffer) => deframer.push(chunk));
     stream.on("close", () => reject(new Error(`watch stream closed after ${created} watchers`)));
   });
   for (let i = 0; i < count; i++) {
-    const bytes = pb.WatchRequest.encode({ requestUnion: { $case: "createRequest", createRequest: { key: Buffer.from(`limits/w/${String(i).padStart(6, "0")}`) } } });
-    const head = Buffer.alloc(5);
-    head.writeUInt32BE(bytes.length, 1);
-    if (!stream.write(Buffer.concat([head, bytes]))) await new Promise((r) => stream.once("drain", r));
+    const frame = encodeFrame(pb.WatchRequest, { requestUnion: { $case: "createRequest", createRequest: { key: Buffer.from(`limits/w/${String(i).padStart(6, "0")}`) } } });
+    if (!stream.write(frame)) await new Promise((r) => stream.once("drain", r));
   }
   await done;
   return () => s.destroy();

@@ -15,7 +15,7 @@
  */
 import * as http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
-import type { MethodDefinition, PartialMessage } from "@etcd-ts/api";
+import { GrpcDeframer, decodeGrpcMessage, encodeFrame, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 
 /** endpointAddress turns `http://host:port` or `host:port` into grpc-js's `host:port`. */
 export function endpointAddress(endpoint: string): string {
@@ -95,7 +95,7 @@ export class Connection {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`connect ${this.endpoint}: timed out`)), timeoutMs);
       session.once("connect", () => (clearTimeout(timer), resolve()));
-      session.once("error", (e) => (clearTimeout(timer), reject(e)));
+      session.once("error", (e: Error) => (clearTimeout(timer), reject(e)));
     });
   }
 
@@ -110,16 +110,14 @@ export class Connection {
       });
     }
     return new Promise((resolve, reject) => {
-      const body = method.requestSerialize(request);
-      const frame = Buffer.allocUnsafe(5 + body.length);
-      frame[0] = 0;
-      frame.writeUInt32BE(body.length, 1);
-      body.copy(frame, 5);
+      const frame = encodeFrame(method.requestType, request);
       const stream = this.http2Session().request(
         { ":method": "POST", ":path": method.path, "content-type": "application/grpc", te: "trailers" },
         { endStream: false },
       );
-      const chunks: Buffer[] = [];
+      // No size limit, as grpc-js is told here (-1); the first message is the response.
+      let response: Uint8Array | undefined;
+      const deframer = new GrpcDeframer((message) => (response ??= message), Infinity);
       let status: string | undefined;
       let message = "";
       const readStatus = (headers: http2.IncomingHttpHeaders): void => {
@@ -127,20 +125,21 @@ export class Connection {
         if (typeof s === "string") {
           status = s;
           const m = headers["grpc-message"];
-          message = typeof m === "string" ? decodeURIComponent(m) : "";
+          message = typeof m === "string" ? decodeGrpcMessage(m) : "";
         }
       };
       stream.on("response", readStatus);
       stream.on("trailers", readStatus);
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("error", (error) => reject(error));
+      stream.on("data", (chunk: Buffer) => deframer.push(chunk));
+      stream.on("error", (error: Error) => reject(error));
       stream.on("close", () => {
         if (status === undefined) return reject(new GrpcCallError(14, `stream closed without a status (rst ${stream.rstCode})`));
         if (status !== "0") return reject(new GrpcCallError(Number(status), message));
-        const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        if (data.length < 5) return reject(new GrpcCallError(13, "response without a message"));
+        const broken = deframer.end(); // a compressed or truncated response
+        if (broken !== undefined) return reject(new GrpcCallError(broken.code, broken.message));
+        if (response === undefined) return reject(new GrpcCallError(13, "response without a message"));
         try {
-          resolve(method.responseDeserialize(data.subarray(5, 5 + data.readUInt32BE(1))));
+          resolve(method.responseDeserialize(response));
         } catch (error) {
           reject(error instanceof Error ? error : new Error(String(error)));
         }

@@ -136,7 +136,13 @@ export async function setupWorkload(spec: WorkloadSpec, place: WorkloadPlacement
           },
         };
       });
-      return { loops, close: async () => streams.forEach((s) => s.close()) };
+      return {
+        loops,
+        close: () => {
+          for (const stream of streams) stream.close();
+          return Promise.resolve();
+        },
+      };
     }
     case "stm": {
       const clients = place.connections.map((c) => new Client({ endpoints: [c.endpoint] }));

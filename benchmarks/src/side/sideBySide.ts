@@ -13,7 +13,8 @@ import { cpus, loadavg, release, totalmem } from "node:os";
 import { runCommand } from "../commands.js";
 import { FlagError, Getter, parseArgs } from "../flags.js";
 import { clusterRows, singleMemberRows, type Row } from "./matrix.js";
-import { NotAvailableError, etcdTsCommand, startServer, type ServerKind } from "./servers.js";
+import { assertDaemonBuilt, DaemonNotBuiltError } from "@etcd-ts/testkit";
+import { NotAvailableError, startServer, type ServerKind } from "./servers.js";
 import { average, renderTable, type Measurement, type RowResult } from "./table.js";
 
 /** SideBySideOptions configure {@link runSideBySide}. */
@@ -93,7 +94,6 @@ function firstLine(command: string, args: readonly string[]): string {
 /** renderResults renders RESULTS.md: machine, date, commands, the table, notes. */
 export function renderResults(runs: readonly RowRun[], meta: { rounds: number; startedAt: Date; seconds: number; loadBefore: readonly number[] }): string {
   const cpu = cpus();
-  const ets = etcdTsCommand();
   const lines = [
     "# Benchmark results: etcd-ts vs the real etcd",
     "",
@@ -102,7 +102,7 @@ export function renderResults(runs: readonly RowRun[], meta: { rounds: number; s
     `- Date: ${meta.startedAt.toISOString()} (matrix took ${meta.seconds.toFixed(0)} s; load average before: ${meta.loadBefore.map((l) => l.toFixed(2)).join(", ")})`,
     `- Machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}`,
     `- etcd: ${firstLine(process.env["ETCD_BINARY"] ?? "etcd", ["--version"])} (single member, started per round with the flags below)`,
-    `- etcd-ts: ${ets.daemon ? "`node apps/etcd/bin/etcd.js` (the daemon)" : "benchmarks/dist/side/fallbackServer.js (startEtcd; the daemon did not run)"}, same flags`,
+    "- etcd-ts: `node apps/etcd/bin/etcd.js` (the daemon), same flags",
     `- Rounds: ${meta.rounds} per server per row, interleaved (etcd, etcd-ts, etcd, etcd-ts, ...), each on a fresh server and data dir; numbers are the mean of the rounds, RSS the max.`,
     "- Load generator: this package, in the same machine, unary calls over node:http2 with @etcd-ts/api codecs, worker threads = min(cores, conns, clients).",
     "",
@@ -159,6 +159,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     throw error;
+  }
+  try {
+    assertDaemonBuilt();
+  } catch (error) {
+    if (!(error instanceof DaemonNotBuiltError)) throw error;
+    process.stderr.write(`Error: ${error.message}\n`);
+    return 1;
   }
   const all = [...singleMemberRows, ...(get.bool("cluster") ? clusterRows : [])];
   const wanted = get.list("rows");

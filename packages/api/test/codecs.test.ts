@@ -46,7 +46,7 @@ const allTypes: protobuf.Type[] = [];
 (function collect(ns: protobuf.NamespaceBase) {
   for (const nested of ns.nestedArray) {
     if (nested instanceof protobuf.Type) allTypes.push(nested);
-    if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) collect(nested as protobuf.NamespaceBase);
+    if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) collect(nested);
   }
 })(root);
 
@@ -136,7 +136,7 @@ function fromProtobufjs(type: protobuf.Type, message: protobuf.Message): unknown
     }
     return obj;
   };
-  return normalize(strip(type, plain as Record<string, unknown>));
+  return normalize(strip(type, plain));
 }
 
 test(`every message type of the protos has a generated codec (${allTypes.length} types)`, () => {

@@ -17,12 +17,12 @@ import {
   mvccpb,
 } from "../src/index.js";
 import type { MethodDefinition, PartialMessage } from "../src/index.js";
-import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { startMember, type Member } from "@etcd-ts/testkit";
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined): string => new TextDecoder().decode(b);
 
-let etcd: RealEtcd;
+let etcd: Member;
 let client: grpc.Client;
 
 /** One unary call through our codecs. */
@@ -76,7 +76,7 @@ function bidi<Req, Res>(method: MethodDefinition<Req, Res>) {
 const { KVService, WatchService, LeaseService, ClusterService, MaintenanceService, AuthService } = pb;
 
 before(async () => {
-  etcd = await startRealEtcd();
+  etcd = await startMember({ binary: "etcd", name: "oracle" });
   client = new grpc.Client(etcd.clientAddress, grpc.credentials.createInsecure());
 });
 

@@ -72,7 +72,7 @@ function permissionBench(): { point: number; range: number; denied: number; deni
     for (let i = 0; i < okKeys.length; i++) store.isPutPermitted(ai, okKeys[i] as Uint8Array);
   }, okKeys.length);
   const range = authBench(() => {
-    for (let i = 0; i < okKeys.length; i++) store.isRangePermitted(ai, okKeys[i] as Uint8Array, okEnds[i] as Uint8Array);
+    for (let i = 0; i < okKeys.length; i++) store.isRangePermitted(ai, okKeys[i] as Uint8Array, okEnds[i]);
   }, okKeys.length);
   const denied = authBench(() => {
     for (let i = 0; i < deniedKeys.length; i++) check(() => store.isPutPermitted(ai, deniedKeys[i] as Uint8Array));

@@ -183,7 +183,7 @@ export class JwtTokenProvider implements TokenProvider {
     const key = this.#signKey as KeyObject | Buffer;
     switch (this.#family) {
       case "HS":
-        return createHmac(this.#hash, key as Buffer).update(data).digest();
+        return createHmac(this.#hash, key).update(data).digest();
       case "RS":
         return sign(this.#hash, data, { key: key as KeyObject, padding: constants.RSA_PKCS1_PADDING });
       case "PS":
@@ -197,7 +197,7 @@ export class JwtTokenProvider implements TokenProvider {
     try {
       switch (this.#family) {
         case "HS": {
-          const expected = createHmac(this.#hash, this.#verifyKey as Buffer).update(data).digest();
+          const expected = createHmac(this.#hash, this.#verifyKey).update(data).digest();
           return expected.length === signature.length && timingSafeEqual(expected, signature);
         }
         case "RS":

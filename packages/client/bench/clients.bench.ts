@@ -11,7 +11,7 @@
  *
  * usage: pnpm --filter @etcd-ts/client bench [--seconds=3] [--rounds=3]
  */
-import { startRealEtcd } from "@etcd-ts/testkit";
+import { startMember } from "@etcd-ts/testkit";
 import { Etcd3 } from "etcd3";
 import { Client, Op } from "../src/index.js";
 
@@ -111,7 +111,7 @@ async function throughput(inFlight: number, op: (i: number) => Promise<unknown>)
   return { rate: done / ((performance.now() - start) / 1000), cpuPerOp: (used.user + used.system) / done };
 }
 
-const etcd = await startRealEtcd();
+const etcd = await startMember({ binary: "etcd" });
 const endpoint = etcd.clientUrl;
 const writerClient = new Client({ endpoints: [endpoint] });
 const value = "v".repeat(256);

@@ -30,7 +30,7 @@ import { Namespace } from "./Namespace.js";
 import { KeepAliveManager } from "./Lease.js";
 import { WatchManager } from "./Watch.js";
 import { KeySpace } from "./internal/KeySpace.js";
-import type { TlsOptions } from "./internal/Connection.js";
+import type { TlsOptions } from "./internal/ConnectionOptions.js";
 import { Transport } from "./internal/Transport.js";
 
 /** ClientOptions configure a client; only `endpoints` is required. */

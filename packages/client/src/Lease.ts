@@ -16,8 +16,8 @@ import type { CallOptions, Transport } from "./internal/Transport.js";
 import { ManagedStream } from "./internal/ManagedStream.js";
 import type { KeySpace } from "./internal/KeySpace.js";
 import { ClientClosedError, LeaseExpiredError } from "./errors.js";
-import type { ResponseHeader } from "./KV.js";
-import { normalizeHeader } from "./KV.js";
+import type { ResponseHeader } from "./kvTypes.js";
+import { normalizeHeader } from "./internal/requests.js";
 import { startsWith } from "./keys.js";
 
 /** LeaseGrantResponse is the answer to `grant`. */

@@ -9,7 +9,7 @@
 import { errorFromStatus, etcdserverpb as pb } from "@etcd-ts/api";
 import type { CallOptions, Transport } from "./internal/Transport.js";
 import { AsyncQueue } from "./internal/AsyncQueue.js";
-import type { Call } from "./internal/Connection.js";
+import type { Call } from "./internal/StreamCall.js";
 import { ClientClosedError } from "./errors.js";
 
 /** AlarmType names an alarm: `NOSPACE` or `CORRUPT` (etcdserverpb.AlarmType). */

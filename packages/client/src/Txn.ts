@@ -14,14 +14,10 @@
  *   .commit();
  * ```
  */
-import { etcdserverpb as pb } from "@etcd-ts/api";
-import type { PartialMessage } from "@etcd-ts/api";
 import type { Bytes } from "./keys.js";
-import { toBytes } from "./keys.js";
 import type { CallOptions } from "./internal/Transport.js";
-import type { KeySpace, RangeSpec } from "./internal/KeySpace.js";
-import type { DeleteOptions, DeleteResponse, GetOptions, GetResponse, PutOptions, PutResponse, ResponseHeader } from "./KV.js";
-import { rangeRequest, deleteRequest, putRequest, normalizeRange, normalizePut, normalizeDelete, normalizeHeader } from "./KV.js";
+import type { RangeSpec } from "./internal/KeySpace.js";
+import type { DeleteOptions, DeleteResponse, GetOptions, GetResponse, PutOptions, PutResponse, ResponseHeader } from "./kvTypes.js";
 
 /** CompareOperator is how a compare relates the key's field to the given value. */
 export type CompareOperator = "=" | "!=" | ">" | "<";
@@ -88,85 +84,6 @@ export interface TxnResponse {
   readonly succeeded: boolean;
   /** responses answer the operations of the branch that ran, in order. */
   readonly responses: OpResult[];
-}
-
-const OPERATORS: Record<CompareOperator, pb.Compare_CompareResult> = {
-  "=": pb.Compare_CompareResult.EQUAL,
-  "!=": pb.Compare_CompareResult.NOT_EQUAL,
-  ">": pb.Compare_CompareResult.GREATER,
-  "<": pb.Compare_CompareResult.LESS,
-};
-
-/** compareMessage turns a Compare into its wire form within a key space. */
-export function compareMessage(space: KeySpace, c: Compare): PartialMessage<pb.Compare> {
-  const { key, rangeEnd } = space.range(c.key, c.range);
-  const result = OPERATORS[c.operator];
-  if (result === undefined) throw new TypeError(`etcd client: unknown compare operator ${String(c.operator)}`);
-  const base = { key, rangeEnd, result };
-  switch (c.target) {
-    case "value":
-      return { ...base, target: pb.Compare_CompareTarget.VALUE, targetUnion: { $case: "value", value: toBytes(c.operand as Bytes) } };
-    case "version":
-      return { ...base, target: pb.Compare_CompareTarget.VERSION, targetUnion: { $case: "version", version: Number(c.operand) } };
-    case "createRevision":
-      return { ...base, target: pb.Compare_CompareTarget.CREATE, targetUnion: { $case: "createRevision", createRevision: Number(c.operand) } };
-    case "modRevision":
-      return { ...base, target: pb.Compare_CompareTarget.MOD, targetUnion: { $case: "modRevision", modRevision: Number(c.operand) } };
-    case "lease":
-      return { ...base, target: pb.Compare_CompareTarget.LEASE, targetUnion: { $case: "lease", lease: BigInt(c.operand as bigint) } };
-  }
-}
-
-/** opMessage turns an Op into its wire form within a key space. */
-export function opMessage(space: KeySpace, op: Op): PartialMessage<pb.RequestOp> {
-  switch (op.type) {
-    case "get":
-      return { request: { $case: "requestRange", requestRange: rangeRequest(space, op.key, op.options) } };
-    case "put":
-      return { request: { $case: "requestPut", requestPut: putRequest(space, op.key, op.value, op.options) } };
-    case "delete":
-      return { request: { $case: "requestDeleteRange", requestDeleteRange: deleteRequest(space, op.key, op.options) } };
-    case "txn":
-      return { request: { $case: "requestTxn", requestTxn: txnRequest(space, op.compares, op.success, op.failure) } };
-  }
-}
-
-/** txnRequest builds a TxnRequest within a key space. */
-export function txnRequest(space: KeySpace, compares: readonly Compare[], success: readonly Op[], failure: readonly Op[]): PartialMessage<pb.TxnRequest> {
-  return {
-    compare: compares.map((c) => compareMessage(space, c)),
-    success: success.map((o) => opMessage(space, o)),
-    failure: failure.map((o) => opMessage(space, o)),
-  };
-}
-
-/** isReadOnly reports whether ops (nested txns included) only read, so a retry is harmless. */
-export function isReadOnly(ops: readonly Op[]): boolean {
-  return ops.every((op) => op.type === "get" || (op.type === "txn" && isReadOnly(op.success) && isReadOnly(op.failure)));
-}
-
-/** normalizeTxn turns a wire TxnResponse into a TxnResponse of this view (keys stripped). */
-export function normalizeTxn(space: KeySpace, res: pb.TxnResponse): TxnResponse {
-  const responses: OpResult[] = [];
-  for (const r of res.responses) {
-    const response = r.response;
-    if (response === undefined) continue;
-    switch (response.$case) {
-      case "responseRange":
-        responses.push({ type: "get", response: normalizeRange(space, response.responseRange) });
-        break;
-      case "responsePut":
-        responses.push({ type: "put", response: normalizePut(space, response.responsePut) });
-        break;
-      case "responseDeleteRange":
-        responses.push({ type: "delete", response: normalizeDelete(space, response.responseDeleteRange) });
-        break;
-      case "responseTxn":
-        responses.push({ type: "txn", response: normalizeTxn(space, response.responseTxn) });
-        break;
-    }
-  }
-  return { header: normalizeHeader(res.header), succeeded: res.succeeded, responses };
 }
 
 /**

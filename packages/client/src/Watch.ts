@@ -34,8 +34,8 @@ import { ManagedStream } from "./internal/ManagedStream.js";
 import type { KeySpace, RangeSpec } from "./internal/KeySpace.js";
 import type { Transport } from "./internal/Transport.js";
 import { ClientClosedError, WatchCompactedError } from "./errors.js";
-import type { KeyValue, ResponseHeader } from "./KV.js";
-import { normalizeHeader } from "./KV.js";
+import type { KeyValue, ResponseHeader } from "./kvTypes.js";
+import { normalizeHeader } from "./internal/requests.js";
 
 /** WatchOptions select what a watch reports. Without range options it watches one key. */
 export interface WatchOptions extends RangeSpec {

@@ -41,7 +41,7 @@ export type { Member } from "./Cluster.js";
 export { Maintenance } from "./Maintenance.js";
 export type { AlarmType, EndpointOptions } from "./Maintenance.js";
 export type { CallOptions } from "./internal/Transport.js";
-export type { TlsOptions } from "./internal/Connection.js";
+export type { TlsOptions } from "./internal/ConnectionOptions.js";
 export type { RangeSpec } from "./internal/KeySpace.js";
 export { ZERO_BYTE, compareBytes, json, prefixEnd, text, toBytes } from "./keys.js";
 export type { Bytes } from "./keys.js";

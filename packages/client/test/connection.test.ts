@@ -6,30 +6,46 @@ import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { after, describe, test } from "node:test";
-import { GrpcStatus, etcdserverpb as pb } from "@etcd-ts/api";
+import {
+  GRPC_FRAME_HEADER_SIZE as FRAME_HEADER_SIZE,
+  GrpcDeframer,
+  GrpcStatus,
+  decodeGrpcMessage,
+  encodeFrame,
+  etcdserverpb as pb,
+  formatGrpcTimeout as grpcTimeout,
+  frameMessage,
+  framePrefix,
+} from "@etcd-ts/api";
 import { Client, CompactedError, UnknownOutcomeError } from "../src/index.js";
-import { CallError, decodeGrpcMessage, grpcTimeout } from "../src/internal/CallStatus.js";
-import { Connection, type ConnectionOptions } from "../src/internal/Connection.js";
+import { CallError } from "../src/internal/CallStatus.js";
+import { Connection } from "../src/internal/Connection.js";
+import type { ConnectionOptions } from "../src/internal/ConnectionOptions.js";
 import { parseEndpoint } from "../src/internal/Endpoints.js";
-import { FRAME_HEADER_SIZE, MessageDeframer, MessageTooLargeError, frameRequest } from "../src/internal/MessageFramer.js";
+import { MAX_RECEIVE_MESSAGE_SIZE } from "../src/internal/GrpcCall.js";
 
 const { KVService, WatchService } = pb;
 
-/** Collector is a deframer that keeps what it cuts out. */
-class Collector extends MessageDeframer {
+/** Collector is the client's deframer (its receive limit unless told) keeping what it cuts out. */
+class Collector {
   readonly messages: { bytes: number[]; compressed: boolean }[] = [];
-  protected onFrame(message: Uint8Array, compressed: boolean): void {
-    this.messages.push({ bytes: [...message], compressed });
+  private readonly deframer: GrpcDeframer;
+  constructor(maxMessageSize = MAX_RECEIVE_MESSAGE_SIZE) {
+    this.deframer = new GrpcDeframer((message) => this.messages.push({ bytes: [...message], compressed: false }), maxMessageSize);
+  }
+  push(chunk: Uint8Array): ReturnType<GrpcDeframer["push"]> {
+    return this.deframer.push(chunk);
+  }
+  get partial(): boolean {
+    return this.deframer.partial;
+  }
+  get error(): ReturnType<GrpcDeframer["push"]> {
+    return this.deframer.error;
   }
 }
 
-const frame = (bytes: Uint8Array, compressed = false): Buffer => {
-  const out = Buffer.alloc(FRAME_HEADER_SIZE + bytes.length);
-  out[0] = compressed ? 1 : 0;
-  out.writeUInt32BE(bytes.length, 1);
-  out.set(bytes, FRAME_HEADER_SIZE);
-  return out;
-};
+const frame = (bytes: Uint8Array, compressed = false): Buffer => Buffer.concat([framePrefix(bytes.length, compressed ? 1 : 0), bytes]);
+const COMPRESSED = { code: GrpcStatus.INTERNAL, message: "grpc: compressed flag set with identity or empty encoding" };
 
 const rangeResponse = (revision: number): Buffer => frame(pb.RangeResponse.encode({ header: { revision }, count: revision }));
 
@@ -109,13 +125,15 @@ async function callError(promise: Promise<unknown>): Promise<CallError> {
 describe("framing", () => {
   const messages = [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array(300).fill(7), new Uint8Array([9])];
   const stream = Buffer.concat([...messages.map((m) => frame(m)), frame(new Uint8Array([5]), true)]);
-  const expected = [...messages.map((m) => ({ bytes: [...m], compressed: false })), { bytes: [5], compressed: true }];
+  // A compressed message (none was negotiated) ends the stream after the messages before it.
+  const expected = messages.map((m) => ({ bytes: [...m], compressed: false }));
 
   test("messages come out whole however the bytes are split", () => {
     for (let size = 1; size <= stream.length; size++) {
       const collector = new Collector();
       for (let at = 0; at < stream.length; at += size) collector.push(stream.subarray(at, at + size));
       assert.deepEqual(collector.messages, expected, `chunks of ${size} bytes`);
+      assert.deepEqual(collector.error, COMPRESSED, `chunks of ${size} bytes`);
       assert.equal(collector.partial, false);
     }
     for (let a = 1; a < stream.length; a += 7) {
@@ -125,19 +143,15 @@ describe("framing", () => {
         collector.push(stream.subarray(a, b));
         collector.push(stream.subarray(b));
         assert.deepEqual(collector.messages, expected, `split at ${a} and ${b}`);
+        assert.deepEqual(collector.error, COMPRESSED, `split at ${a} and ${b}`);
       }
     }
   });
 
   test("a frame above the size limit is refused before anything is allocated for it", () => {
-    const small = new (class extends Collector {
-      constructor() {
-        super();
-        this.maxMessageSize = 10;
-      }
-    })();
-    small.push(frame(new Uint8Array(10)));
-    assert.throws(() => small.push(frame(new Uint8Array(11))), MessageTooLargeError);
+    const small = new Collector(10);
+    assert.equal(small.push(frame(new Uint8Array(10))), undefined);
+    assert.deepEqual(small.push(frame(new Uint8Array(11))), { code: GrpcStatus.RESOURCE_EXHAUSTED, message: "grpc: received message larger than max (11 vs. 10)" });
   });
 
   test("a message cut short is partial", () => {
@@ -147,9 +161,9 @@ describe("framing", () => {
     assert.equal(collector.messages.length, 0);
   });
 
-  test("frameRequest prefixes the encoded message", () => {
+  test("encodeFrame prefixes the encoded message", () => {
     const request = { key: new Uint8Array([1, 2]), limit: 5 };
-    const framed = frameRequest(pb.RangeRequest, request);
+    const framed = encodeFrame(pb.RangeRequest, request);
     assert.equal(framed[0], 0);
     assert.equal(framed.readUInt32BE(1), framed.length - FRAME_HEADER_SIZE);
     assert.deepEqual([...framed.subarray(FRAME_HEADER_SIZE)], [...pb.RangeRequest.encode(request)]);
@@ -238,13 +252,37 @@ describe("unary calls", () => {
   test("a response announcing 3 GB is RESOURCE_EXHAUSTED, not a crash", async () => {
     const server = await fakeServer((stream) => {
       stream.respond(okHeaders);
-      const header = Buffer.alloc(FRAME_HEADER_SIZE);
-      header.writeUInt32BE(3 * 2 ** 30, 1);
-      stream.write(header);
+      stream.write(framePrefix(3 * 2 ** 30));
     });
     const connection = await ready(server.url);
     const err = await callError(connection.unary(KVService.range, {}, undefined, Infinity));
     assert.equal(err.code, GrpcStatus.RESOURCE_EXHAUSTED);
+    assert.equal(err.details, `grpc: received message larger than max (${3 * 2 ** 30} vs. ${MAX_RECEIVE_MESSAGE_SIZE})`);
+  });
+
+  test("a compressed response (none was negotiated) is INTERNAL, as grpc-go says it", async () => {
+    const server = await fakeServer((stream) => {
+      stream.respond(okHeaders, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(frame(pb.RangeResponse.encode({ count: 1 }), true));
+    });
+    const connection = await ready(server.url);
+    const err = await callError(connection.unary(KVService.range, {}, undefined, Infinity));
+    assert.equal(err.code, GrpcStatus.INTERNAL);
+    assert.equal(err.details, "grpc: compressed flag set with identity or empty encoding");
+  });
+
+  test("status OK after a response cut in the middle is INTERNAL unexpected EOF", async () => {
+    const server = await fakeServer((stream) => {
+      stream.respond(okHeaders, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      const whole = frameMessage(pb.RangeResponse.encode({ count: 1 }));
+      stream.end(whole.subarray(0, whole.length - 1));
+    });
+    const connection = await ready(server.url);
+    const err = await callError(connection.unary(KVService.range, {}, undefined, Infinity));
+    assert.equal(err.code, GrpcStatus.INTERNAL);
+    assert.equal(err.details, "unexpected EOF");
   });
 
   test("status OK without a response message is an error", async () => {
@@ -354,14 +392,12 @@ describe("streams", () => {
     const server = await fakeServer((stream) => {
       stream.respond(okHeaders, { waitForTrailers: true });
       stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-      const reader = new (class extends MessageDeframer {
-        protected onFrame(bytes: Uint8Array): void {
-          const req = pb.WatchRequest.decode(bytes);
-          const id = req.requestUnion?.$case === "createRequest" ? req.requestUnion.createRequest.key[0]! : -1;
-          // Answer each request with two responses in one write.
-          stream.write(Buffer.concat([frame(pb.WatchResponse.encode({ watchId: id, created: true })), frame(pb.WatchResponse.encode({ watchId: id }))]));
-        }
-      })();
+      const reader = new GrpcDeframer((bytes) => {
+        const req = pb.WatchRequest.decode(bytes);
+        const id = req.requestUnion?.$case === "createRequest" ? req.requestUnion.createRequest.key[0]! : -1;
+        // Answer each request with two responses in one write.
+        stream.write(Buffer.concat([frame(pb.WatchResponse.encode({ watchId: id, created: true })), frame(pb.WatchResponse.encode({ watchId: id }))]));
+      }, MAX_RECEIVE_MESSAGE_SIZE);
       stream.on("data", (c: Buffer) => reader.push(c));
       stream.on("end", () => stream.end());
     }, true);

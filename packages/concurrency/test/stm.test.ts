@@ -52,7 +52,8 @@ describe("stm", () => {
     await client.put("stm/x", "1");
     await assert.rejects(
       runSTM(client, async (stm) => {
-        stm.put("stm/x", "2");
+        // read-modify-write, then give up: the buffered write must not reach the store
+        stm.put("stm/x", String(Number(await stm.get("stm/x")) + 1));
         throw new Error("give up");
       }),
       /give up/,

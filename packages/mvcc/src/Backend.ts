@@ -166,7 +166,7 @@ export class Backend {
   /** entries lists a bucket's key/value pairs in key order (copies, safe to keep). */
   entries(db: BackendDatabase): { key: Uint8Array; value: Uint8Array }[] {
     const out: { key: Uint8Array; value: Uint8Array }[] = [];
-    for (const { key, value } of db.getRange({})) out.push({ key: Uint8Array.from(key as Buffer), value: Uint8Array.from(value as Buffer) });
+    for (const { key, value } of db.getRange({})) out.push({ key: Uint8Array.from(key), value: Uint8Array.from(value) });
     return out;
   }
 

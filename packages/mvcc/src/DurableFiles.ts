@@ -23,26 +23,19 @@ export interface DurableFiles {
 
 /** nodeDurableFiles are {@link DurableFiles} on node:fs. */
 export const nodeDurableFiles: DurableFiles = {
-  syncFile(path) {
-    const fd = openSync(path, "r+");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  },
-  rename(from, to) {
-    renameSync(from, to);
-  },
-  syncDir(path) {
-    const fd = openSync(path, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  },
+  syncFile: (path) => fsyncPath(path, "r+"),
+  rename: (from, to) => renameSync(from, to),
+  syncDir: (path) => fsyncPath(path, "r"),
 };
+
+function fsyncPath(path: string, flags: "r" | "r+"): void {
+  const fd = openSync(path, flags);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * replaceDurably puts the file `from` at `to`: synced, renamed, its directory synced. A

@@ -271,7 +271,7 @@ export class KVStore {
     const end = indexEnd(rangeEnd);
     if (options.count === true) return { kvs: [], count: this.index.count(start, end, rev), rev: curRev };
     const found = this.index.revisions(start, end, rev, options.limit ?? 0);
-    const kvs: KeyValue[] = new Array(found.keys.length);
+    const kvs = new Array<KeyValue>(found.keys.length);
     for (let i = 0; i < found.keys.length; i++) {
       kvs[i] = this.readRevision(found.revisions[2 * i]!, found.revisions[2 * i + 1]!, false);
     }

@@ -32,7 +32,7 @@ import type { ApplyBatch, ApplyResult, BucketEntry, EngineOptions, EngineStatus,
 import { MvccError, mvccErrorFromKind } from "./errors.js";
 import type { HashResult } from "./KVStore.js";
 import type { EventsPage, WatchSource } from "./WatchableStore.js";
-import type { EngineMethod, EngineReply, EngineRequest, WireOpResult, WorkerInit } from "./worker/protocol.js";
+import type { EngineArgs, EngineMethod, EngineReply, EngineRequest, EngineResult, WorkerInit, WorkerReady } from "./worker/protocol.js";
 
 /** MvccEngine is the storage engine as the server sees it; see the module comment. */
 export interface MvccEngine extends WatchSource {
@@ -138,8 +138,13 @@ function spawnWorker(init: WorkerInit): Worker {
   return new Worker(bootstrap, { eval: true, workerData: init, execArgv: [] });
 }
 
+/**
+ * Pending is a call awaiting its reply. Calls of every method share one map, so `resolve`
+ * takes any method's result; `call` stores it for one method only and the worker answers
+ * that id with that method's result (see protocol.ts).
+ */
 interface Pending {
-  resolve: (value: unknown) => void;
+  resolve: (value: EngineResult<EngineMethod>) => void;
   reject: (error: Error) => void;
 }
 
@@ -177,10 +182,10 @@ export class WorkerEngine implements MvccEngine {
   static async start(dir: string, options: EngineOptions): Promise<WorkerEngine> {
     const worker = spawnWorker({ dir, options });
     await new Promise<void>((resolve, reject) => {
-      const onMessage = (m: { ready?: boolean; message?: string }): void => {
+      const onMessage = (m: WorkerReady): void => {
         worker.off("error", reject);
-        if (m.ready === true) resolve();
-        else reject(new Error(m.message ?? "mvcc worker failed to start"));
+        if (m.ready) resolve();
+        else reject(new Error(m.message));
       };
       worker.once("message", onMessage);
       worker.once("error", reject);
@@ -198,11 +203,14 @@ export class WorkerEngine implements MvccEngine {
     await this.worker.terminate();
   }
 
-  private call<T>(method: EngineMethod, ...args: unknown[]): Promise<T> {
+  /** call sends one call of the protocol (`EngineCalls` in worker/protocol.ts) and resolves with its typed answer. */
+  private call<M extends EngineMethod>(method: M, ...args: EngineArgs<M>): Promise<EngineResult<M>> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    return new Promise<EngineResult<M>>((resolve, reject) => {
+      // The one widening of the protocol: the reply to `id` carries EngineResult<M>, and the
+      // pending table holds its resolver as one for any method's result.
+      this.pending.set(id, { resolve, reject });
       // An idle engine gets the call at once (latency); a busy one collects the calls of the
       // whole event-loop turn into one message (throughput: a message costs more than a call).
       if (this.outbox.length === 0) {
@@ -220,8 +228,8 @@ export class WorkerEngine implements MvccEngine {
   }
 
   async apply(batch: ApplyBatch): Promise<ApplyResult> {
-    const wire = await this.call<Omit<ApplyResult, "results"> & { results: WireOpResult[] }>("apply", batch);
-    const results: OpResult[] = wire.results.map((r) => (r.ok ? (r as OpResult) : { ok: false, error: new MvccError(r.kind) }));
+    const wire = await this.call("apply", batch);
+    const results: OpResult[] = wire.results.map((r) => (r.ok ? r : { ok: false, error: new MvccError(r.kind) }));
     return { ...wire, results };
   }
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {

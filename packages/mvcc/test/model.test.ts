@@ -40,7 +40,7 @@ const compareArb = fc.record({
   result: fc.constantFrom(0, 1, 2, 3), target: fc.constantFrom(0, 1, 2, 3, 4), key, rangeEnd,
   n: fc.integer({ min: 0, max: 6 }), value,
 }).map((c): etcdserverpb.Compare => ({
-  result: c.result as etcdserverpb.Compare_CompareResult, target: c.target as etcdserverpb.Compare_CompareTarget, key: c.key, rangeEnd: c.rangeEnd,
+  result: c.result, target: c.target, key: c.key, rangeEnd: c.rangeEnd,
   targetUnion: [
     { $case: "version" as const, version: c.n }, { $case: "createRevision" as const, createRevision: c.n },
     { $case: "modRevision" as const, modRevision: c.n }, { $case: "value" as const, value: c.value }, { $case: "lease" as const, lease: BigInt(c.n) },

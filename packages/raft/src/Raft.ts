@@ -320,7 +320,8 @@ export class Raft {
         this.logger.info(`initiating automatic transition out of joint configuration ${trackerConfigString(this.trk.config)}`);
       } catch (e) {
         if (e !== ErrProposalDropped) throw e;
-        this.logger.debug(`not initiating automatic transition out of joint configuration: ${String(e)}`);
+        // e is ErrProposalDropped here; TypeScript only narrows it to `object`.
+        this.logger.debug(`not initiating automatic transition out of joint configuration: ${String(ErrProposalDropped)}`);
       }
     }
   }

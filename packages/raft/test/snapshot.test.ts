@@ -98,7 +98,7 @@ test("a snapshot that is not newer than the commit index is ignored", () => {
   const rd = node.ready();
   assert.equal(rd.snapshot?.metadata.index, 5);
   assert.deepEqual(rd.messagesAfterPersist.map((m) => [m.type, m.index]), [[MessageType.MsgAppResp, 5]]);
-  storage.applySnapshot(rd.snapshot!);
+  storage.applySnapshot(rd.snapshot);
   node.advance();
   assert.equal(node.raft.raftLog.committed, 5);
 });

@@ -9,8 +9,7 @@
 import { spawn } from "node:child_process";
 import { connect } from "node:http2";
 import { join } from "node:path";
-import { etcdserverpb as pb } from "@etcd-ts/api";
-import { frameMessage } from "../src/index.js";
+import { etcdserverpb as pb, frameMessage } from "@etcd-ts/api";
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=") as [string, string]));
 const conns = Number(args.get("conns") ?? 4);

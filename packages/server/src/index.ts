@@ -1,18 +1,24 @@
 /**
- * @etcd-ts/server — etcdserver: raft node loop, WAL, apply, gRPC services, JSON gateway,
- * health and metrics (DESIGN §3–§5).
+ * @etcd-ts/server — etcdserver: one etcd member in-process — the raft node loop over the WAL
+ * and snapshots, the apply of committed entries to mvcc, leases and auth, etcd's v3 gRPC
+ * services (KV, Watch, Lease, Cluster, Maintenance, Auth, Lock, Election, Health) on a gRPC
+ * server over node:http2, and on the same client port the JSON gateway (`/v3/...`),
+ * `/health`, `/version` and `/metrics`; client TLS as etcd does it (auto TLS, client
+ * certificates, CRLs) (DESIGN §3–§5).
  *
- * Built so far: the client-facing transport — a gRPC server on node:http2 with our codecs,
- * and one listener that serves gRPC and HTTP/1.1 on the same port. The member itself
- * (`startEtcd`) is issue #8.
+ * `startEtcd` is the entry point, as Go's `embed` package: a member from a typed config
+ * (etcd's defaults), serving on its client URLs until `close()`. The other exports are its
+ * parts, for the daemon (`apps/etcd`) and for tests.
+ *
+ * Limits today: a single member. There is no peer transport yet, so a member whose initial
+ * cluster names other members, or that is asked to join an existing cluster, refuses to
+ * start; the peer URLs are checked and recorded in the membership, not served.
  *
  * @packageDocumentation
  */
-export { GrpcServer, encodeGrpcMessage, parseTimeout } from "./grpc/GrpcServer.js";
+export { GrpcServer } from "./grpc/GrpcServer.js";
 export type { CallContext, GrpcServerOptions, Metadata, StreamCall, StreamHandler, UnaryHandler } from "./grpc/GrpcServer.js";
 export { StatusError, toGrpcStatus } from "./grpc/StatusError.js";
-export { MessageFramer, frameMessage, FRAME_HEADER_SIZE } from "./grpc/MessageFramer.js";
-export type { FramedMessage } from "./grpc/MessageFramer.js";
 export { ClientListener } from "./transport/ClientListener.js";
 export type { ClientListenerOptions, Http1Handler } from "./transport/ClientListener.js";
 export { defaultConfig, parseInitialCluster, DEFAULT_CLIENT_TLS, DEFAULT_QUOTA_BYTES } from "./config/EtcdConfig.js";
@@ -26,6 +32,8 @@ export { startEtcd } from "./embed/startEtcd.js";
 export type { Etcd, EtcdEvents } from "./embed/startEtcd.js";
 export { EtcdServer } from "./etcdserver/EtcdServer.js";
 export type { ServerIo } from "./etcdserver/EtcdServer.js";
+export { AlarmStore, ALARM_BUCKET } from "./etcdserver/AlarmStore.js";
+export type { AlarmChange } from "./etcdserver/AlarmStore.js";
 export { computeClusterId, computeMemberId, idHex } from "./membership/ids.js";
 export type { Member } from "./membership/Member.js";
 export { gatewayHandler, isGatewayPath } from "./gateway/index.js";

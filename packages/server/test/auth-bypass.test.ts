@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { connect, type ClientHttp2Session } from "node:http2";
 import { after, before, describe, test } from "node:test";
 import { etcdserverpb as pb, GrpcStatus, v3electionpb, v3lockpb, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
-import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { startMember, type Member } from "@etcd-ts/testkit";
 import { startEtcd, type Etcd } from "../src/index.js";
 import { grpcCall, grpcFrame } from "./support/grpcProbe.js";
 
@@ -28,13 +28,13 @@ interface Target {
 }
 
 const TOKEN_TTL_SECONDS = 4;
-let real: RealEtcd;
+let real: Member;
 let ours: Etcd;
 let targets: Target[];
 
 before(async () => {
   [real, ours] = await Promise.all([
-    startRealEtcd(["--auth-token", "simple", "--auth-token-ttl", String(TOKEN_TTL_SECONDS), "--bcrypt-cost", "4"]),
+    startMember({ binary: "etcd", flags: ["--auth-token", "simple", "--auth-token-ttl", String(TOKEN_TTL_SECONDS), "--bcrypt-cost", "4"] }),
     startEtcd({ listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"], authTokenTtl: TOKEN_TTL_SECONDS, bcryptCost: 4 }),
   ]);
   targets = [

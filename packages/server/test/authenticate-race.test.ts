@@ -13,18 +13,15 @@ import { after, before, test } from "node:test";
 import { AuthFailedError, etcdserverpb as pb, GrpcStatus, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 import type { AuthStore } from "@etcd-ts/auth";
 import { startEtcd, type Etcd } from "../src/index.js";
-import { grpcCall, grpcFrame } from "./support/grpcProbe.js";
+import { unary, type Answer } from "./support/member.js";
 
 let etcd: Etcd;
 let address: string;
 let session: ClientHttp2Session;
 
-/** Result of a unary call: the status and the response, decoded. */
-async function call<Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<{ status: number; message: string; response?: Res }> {
-  const outcome = await grpcCall(address, method.path, [grpcFrame(method.requestType.encode(request))], { session, headers: token === undefined ? {} : { token }, waitMs: 15_000 });
-  const first = outcome.messages[0];
-  return { status: outcome.status ?? -1, message: outcome.message, ...(first ? { response: method.responseType.decode(first) } : {}) };
-}
+/** call makes a unary call on the test's connection, waiting up to 15 s for its answer. */
+const call = <Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<Answer<Res>> =>
+  unary(address, method, request, { session, token, waitMs: 15_000 });
 
 /** ok makes a call that must succeed and returns its response. */
 async function ok<Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<Res> {

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { makeTlsFixtures, opensslAvailable, startRealEtcd, type RealEtcd, type TlsFixtures } from "@etcd-ts/testkit";
+import { makeTlsFixtures, opensslAvailable, startMember, type Member, type TlsFixtures } from "@etcd-ts/testkit";
 import { startEtcd, type Etcd } from "../src/index.js";
 import { etcdctl, normalize, type EtcdctlResult } from "./support/etcdctl.js";
 import { tlsFlags } from "./support/tlsClient.js";
@@ -26,7 +26,7 @@ after(() => fixtures?.remove());
 
 /** Servers is one pass's pair of members and the etcdctl flags that reach them. */
 interface Servers {
-  readonly real: RealEtcd;
+  readonly real: Member;
   readonly ours: Etcd;
   readonly realEndpoint: string;
   readonly ourEndpoint: string;
@@ -34,7 +34,7 @@ interface Servers {
   readonly captured: Record<"real" | "ours", Record<string, string>>;
 }
 
-/** The name testkit gives the real etcd; ours takes the same, so `member list` compares whole. */
+/** The name the real etcd is started with; ours takes the same, so `member list` compares whole. */
 const REAL_NAME = "oracle";
 
 /** Where each server's `snapshot save` goes (removed with the process's temporary files). */
@@ -50,13 +50,13 @@ after(() => {
 
 async function startServers(mode: Mode): Promise<Servers> {
   if (mode === "cleartext" || !fixtures) {
-    const [real, ours] = await Promise.all([startRealEtcd(), startEtcd({ name: REAL_NAME, listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"] })]);
+    const [real, ours] = await Promise.all([startMember({ binary: "etcd", name: REAL_NAME }), startEtcd({ name: REAL_NAME, listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"] })]);
     return { real, ours, realEndpoint: real.clientAddress, ourEndpoint: ours.clientUrls[0]!.replace("http://", ""), flags: [], captured: snapshotFiles() };
   }
   const mutual = mode === "mutual TLS";
   const client = fixtures.client("etcdctl-compat");
   const [real, ours] = await Promise.all([
-    startRealEtcd([], undefined, { ca: fixtures.ca, cert: fixtures.server.cert, key: fixtures.server.key, clientCertAuth: mutual, client }),
+    startMember({ binary: "etcd", name: REAL_NAME, tls: { ca: fixtures.ca, cert: fixtures.server.cert, key: fixtures.server.key, clientCertAuth: mutual, client } }),
     startEtcd({
       name: REAL_NAME,
       listenClientUrls: ["https://127.0.0.1:0"],

@@ -16,7 +16,7 @@ import { connect, type ClientHttp2Session } from "node:http2";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
 import { etcdserverpb as pb, GrpcStatus, type MethodDefinition } from "@etcd-ts/api";
-import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { startMember, type Member } from "@etcd-ts/testkit";
 import { startEtcd, type Etcd } from "../src/index.js";
 import { gatewayRoutes } from "../src/gateway/index.js";
 import { grpcCall, grpcFrame } from "./support/grpcProbe.js";
@@ -205,9 +205,9 @@ function crashesEtcd34(path: string, body: Uint8Array): boolean {
   }
 }
 
-let real: RealEtcd;
+let real: Member;
 test("decode errors: the same mutated bodies to the real etcd and to ours are refused alike", async (t) => {
-  real = await startRealEtcd();
+  real = await startMember({ binary: "etcd" });
   t.after(() => real.stop());
   // Unary RPCs that a random request cannot use to lock the fuzzer out of the real etcd;
   // not Health, whose decoder in etcd is golang/protobuf's, not gogo's (other error texts).

@@ -5,14 +5,14 @@
 // How each expectation was derived: by running it against the real etcd in this same test.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { startMember, type Member } from "@etcd-ts/testkit";
 import { openStream, send, startGatewayMember, type GatewayMember, type HttpResult } from "./support/gatewayMember.js";
 
-let real: RealEtcd;
+let real: Member;
 let ours: GatewayMember;
 
 before(async () => {
-  [real, ours] = await Promise.all([startRealEtcd(), startGatewayMember()]);
+  [real, ours] = await Promise.all([startMember({ binary: "etcd" }), startGatewayMember()]);
 });
 
 after(async () => {

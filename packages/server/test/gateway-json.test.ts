@@ -1,5 +1,5 @@
 // The gateway's JSON mapping, case by case: each expectation below was first observed on the
-// real etcd 3.4.23's gateway (curl against `etcd` started by startRealEtcd) or is Go's
+// real etcd 3.4.23's gateway (curl against `etcd` started by testkit's startMember) or is Go's
 // documented behaviour (encoding/json, encoding/base64, golang/protobuf jsonpb).
 import assert from "node:assert/strict";
 import { test } from "node:test";

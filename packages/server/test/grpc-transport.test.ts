@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { connect, constants } from "node:http2";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { errorFromStatus, etcdserverpb as pb, GrpcStatus, LeaseNotFoundError, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
+import { decodeGrpcMessage, errorFromStatus, etcdserverpb as pb, framePrefix, GrpcStatus, LeaseNotFoundError, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 import { GrpcServer } from "../src/grpc/GrpcServer.js";
 import { ClientListener } from "../src/transport/ClientListener.js";
 
@@ -142,7 +142,7 @@ function rawCall(path: string, body: Buffer, endStream = true): Promise<{ status
     req.on("data", () => undefined);
     req.on("close", () => {
       session.close();
-      resolve({ status, message: message && decodeURIComponent(message) });
+      resolve({ status, message: message && decodeGrpcMessage(message) });
     });
     req.end(body);
     if (!endStream) req.close(constants.NGHTTP2_CANCEL);
@@ -150,9 +150,7 @@ function rawCall(path: string, body: Buffer, endStream = true): Promise<{ status
 }
 
 function frame(body: Buffer, declaredLength = body.length): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(declaredLength, 1);
-  return Buffer.concat([head, body]);
+  return Buffer.concat([framePrefix(declaredLength), body]);
 }
 
 describe("hostile frames", () => {

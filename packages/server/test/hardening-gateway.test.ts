@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { connect as tcpConnect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { startMember, type Member } from "@etcd-ts/testkit";
 import { startEtcd, type Etcd } from "../src/index.js";
 
-let real: RealEtcd;
+let real: Member;
 let ours: Etcd;
 
 before(async () => {
-  [real, ours] = await Promise.all([startRealEtcd(), startEtcd({ listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"] })]);
+  [real, ours] = await Promise.all([startMember({ binary: "etcd" }), startEtcd({ listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"] })]);
 });
 
 after(async () => {

@@ -6,16 +6,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { etcdserverpb as pb, GrpcStatus } from "@etcd-ts/api";
-import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { startMember, type Member } from "@etcd-ts/testkit";
 import { startEtcd, type Etcd } from "../src/index.js";
 import { grpcCall, grpcFrame, type CallOptions, type CallOutcome } from "./support/grpcProbe.js";
 
-let real: RealEtcd;
+let real: Member;
 let ours: Etcd;
 let oursAddress: string;
 
 before(async () => {
-  [real, ours] = await Promise.all([startRealEtcd(), startEtcd({ listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"] })]);
+  [real, ours] = await Promise.all([startMember({ binary: "etcd" }), startEtcd({ listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"] })]);
   oursAddress = new URL(ours.clientUrls[0]!).host;
 });
 
@@ -253,7 +253,7 @@ describe("requests that make etcd 3.4.23 panic: ours answers them and serves on"
   ];
   for (const [name, path, body, status, message] of crashes) {
     test(name, async () => {
-      const victim = await startRealEtcd();
+      const victim = await startMember({ binary: "etcd" });
       try {
         if (path === pb.AuthService.roleGrantPermission.path) {
           for (const address of [victim.clientAddress, oursAddress]) await grpcCall(address, pb.AuthService.roleAdd.path, [grpcFrame(pb.AuthRoleAddRequest.encode({ name: "root" }))]);

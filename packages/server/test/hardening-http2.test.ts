@@ -8,18 +8,18 @@ import assert from "node:assert/strict";
 import { connect as http2Connect, type ClientHttp2Stream, type ServerHttp2Stream } from "node:http2";
 import { connect as tcpConnect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { etcdserverpb as pb, GrpcStatus } from "@etcd-ts/api";
-import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { etcdserverpb as pb, frameMessage, GrpcDeframer, GrpcStatus } from "@etcd-ts/api";
+import { startMember, type Member } from "@etcd-ts/testkit";
 import { startEtcd, type Etcd } from "../src/index.js";
 import { GrpcServer } from "../src/grpc/GrpcServer.js";
 import { ClientListener } from "../src/transport/ClientListener.js";
 import { registerKV } from "../src/v3rpc/kv.js";
 import { registerWatch } from "../src/v3rpc/watch.js";
 import { grpcCall, grpcFrame } from "./support/grpcProbe.js";
-import { errorCode, Flag, frame, FrameType, grpcMessage, grpcRequestHeaders, headerBlock, RawHttp2Connection, type Frame } from "./support/rawHttp2.js";
+import { errorCode, Flag, frame, FrameType, grpcRequestHeaders, headerBlock, RawHttp2Connection, type Frame } from "./support/rawHttp2.js";
 
 const STREAM_LIMIT = 8;
-let real: RealEtcd;
+let real: Member;
 let ours: Etcd;
 const host = "127.0.0.1";
 let oursPort: number;
@@ -27,7 +27,7 @@ let realPort: number;
 
 before(async () => {
   [real, ours] = await Promise.all([
-    startRealEtcd(["--max-concurrent-streams", String(STREAM_LIMIT)]),
+    startMember({ binary: "etcd", flags: ["--max-concurrent-streams", String(STREAM_LIMIT)] }),
     startEtcd({ listenClientUrls: ["http://127.0.0.1:0"], advertiseClientUrls: ["http://127.0.0.1:0"], maxConcurrentStreams: STREAM_LIMIT }),
   ]);
   oursPort = Number(new URL(ours.clientUrls[0]!).port);
@@ -38,7 +38,7 @@ after(async () => {
   await Promise.all([real?.stop(), ours?.close()]);
 });
 
-const RANGE_A = grpcMessage(Buffer.from([0x0a, 0x01, 0x61]));
+const RANGE_A = frameMessage(Buffer.from([0x0a, 0x01, 0x61]));
 
 /** serves checks that a well-behaved client gets a put and a get through. */
 async function serves(port: number, key = "alive"): Promise<void> {
@@ -332,21 +332,14 @@ describe("clients that stop reading", () => {
     stream.on("error", () => undefined);
     const end = Buffer.from(prefix);
     end[end.length - 1]!++;
-    stream.write(grpcMessage(pb.WatchRequest.encode({ requestUnion: { $case: "createRequest", createRequest: { key: Buffer.from(prefix), rangeEnd: end } } })));
+    stream.write(frameMessage(pb.WatchRequest.encode({ requestUnion: { $case: "createRequest", createRequest: { key: Buffer.from(prefix), rangeEnd: end } } })));
     return { stream, close: () => session.destroy() };
   }
 
   /** Reads gRPC messages off a stream, calling `onMessage` with each decoded WatchResponse. */
   function readResponses(stream: ClientHttp2Stream, onMessage: (response: pb.WatchResponse) => void): void {
-    let buffer = Buffer.alloc(0);
-    stream.on("data", (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      while (buffer.length >= 5 && buffer.length >= 5 + buffer.readUInt32BE(1)) {
-        const length = buffer.readUInt32BE(1);
-        onMessage(pb.WatchResponse.decode(buffer.subarray(5, 5 + length)));
-        buffer = buffer.subarray(5 + length);
-      }
-    });
+    const deframer = new GrpcDeframer((message) => onMessage(pb.WatchResponse.decode(message)), Infinity);
+    stream.on("data", (chunk: Buffer) => deframer.push(chunk));
   }
 
   test("a watcher that never reads: events wait in the store's bounded buffer (victims), not in the server's write buffer; other watchers get everything; once it reads, it gets everything in order", async () => {
@@ -394,7 +387,7 @@ describe("clients that stop reading", () => {
     const stream = session.request({ ":method": "POST", ":path": pb.WatchService.watch.path, "content-type": "application/grpc", te: "trailers" });
     stream.on("error", () => undefined);
     stream.pause(); // never reads the answers
-    const progress = grpcMessage(pb.WatchRequest.encode({ requestUnion: { $case: "progressRequest", progressRequest: {} } }));
+    const progress = frameMessage(pb.WatchRequest.encode({ requestUnion: { $case: "progressRequest", progressRequest: {} } }));
     const batch = Buffer.concat(Array.from({ length: 1000 }, () => progress));
     let written = 0;
     for (let i = 0; i < 400; i++) {

@@ -14,10 +14,10 @@ import { connect as tcpConnect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { etcdserverpb as pb, GrpcStatus } from "@etcd-ts/api";
+import { etcdserverpb as pb, frameMessage, GrpcDeframer, GrpcStatus } from "@etcd-ts/api";
 import { freePort } from "@etcd-ts/testkit";
 import { grpcCall, grpcFrame } from "./support/grpcProbe.js";
-import { grpcMessage, PREFACE } from "./support/rawHttp2.js";
+import { PREFACE } from "./support/rawHttp2.js";
 
 let child: ChildProcess;
 let dataDir: string;
@@ -94,19 +94,15 @@ test("1,000 watchers on one stream: all created, the member serves on, and each 
   const stream = session.request({ ":method": "POST", ":path": pb.WatchService.watch.path, "content-type": "application/grpc", te: "trailers" });
   stream.on("error", () => undefined);
   let created = 0;
-  let buffer = Buffer.alloc(0);
   const all = new Promise<void>((resolve) => {
-    stream.on("data", (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      while (buffer.length >= 5 && buffer.length >= 5 + buffer.readUInt32BE(1)) {
-        if (pb.WatchResponse.decode(buffer.subarray(5, 5 + buffer.readUInt32BE(1))).created) created++;
-        buffer = buffer.subarray(5 + buffer.readUInt32BE(1));
-        if (created === 1000) resolve();
-      }
-    });
+    const deframer = new GrpcDeframer((message) => {
+      if (pb.WatchResponse.decode(message).created) created++;
+      if (created === 1000) resolve();
+    }, Infinity);
+    stream.on("data", (chunk: Buffer) => deframer.push(chunk));
   });
   for (let i = 0; i < 1000; i++) {
-    stream.write(grpcMessage(pb.WatchRequest.encode({ requestUnion: { $case: "createRequest", createRequest: { key: Buffer.from(`limits/w/${i}`) } } })));
+    stream.write(frameMessage(pb.WatchRequest.encode({ requestUnion: { $case: "createRequest", createRequest: { key: Buffer.from(`limits/w/${i}`) } } })));
   }
   await all;
   const grown = (await settledRssKb()) - before;

@@ -9,7 +9,7 @@ import { connect, type ClientHttp2Session } from "node:http2";
 import { after, before, test } from "node:test";
 import { authpb, etcdserverpb as pb, GrpcStatus, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 import { startEtcd, type Etcd } from "../src/index.js";
-import { grpcCall, grpcFrame } from "./support/grpcProbe.js";
+import { unary, type Answer } from "./support/member.js";
 
 let etcd: Etcd;
 let address: string;
@@ -20,12 +20,9 @@ const MIXED = 100n;
 const READABLE = 200n;
 const UNKNOWN = 300n;
 
-/** Result of a unary call: the status and the response, decoded. */
-async function call<Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<{ status: number; message: string; response?: Res }> {
-  const outcome = await grpcCall(address, method.path, [grpcFrame(method.requestType.encode(request))], { session, headers: token === undefined ? {} : { token }, waitMs: 15_000 });
-  const first = outcome.messages[0];
-  return { status: outcome.status ?? -1, message: outcome.message, ...(first ? { response: method.responseType.decode(first) } : {}) };
-}
+/** call makes a unary call on the test's connection, waiting up to 15 s for its answer. */
+const call = <Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<Answer<Res>> =>
+  unary(address, method, request, { session, token, waitMs: 15_000 });
 
 async function ok<Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<Res> {
   const result = await call(method, request, token);

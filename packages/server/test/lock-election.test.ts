@@ -17,7 +17,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { etcdserverpb as pb, v3electionpb, v3lockpb, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
-import { startRealEtcd, type RealEtcd } from "@etcd-ts/testkit";
+import { startMember, type Member } from "@etcd-ts/testkit";
 import { startEtcd } from "../src/embed/startEtcd.js";
 import { GrpcServer } from "../src/grpc/GrpcServer.js";
 import { ClientListener } from "../src/transport/ClientListener.js";
@@ -70,7 +70,7 @@ async function startOurs(): Promise<Target> {
 }
 
 async function startReal(): Promise<Target> {
-  const real: RealEtcd = await startRealEtcd();
+  const real: Member = await startMember({ binary: "etcd" });
   return { name: "etcd", address: real.clientAddress, close: () => real.stop() };
 }
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { etcdserverpb as pb } from "@etcd-ts/api";
-import { startRealEtcd } from "@etcd-ts/testkit";
+import { startMember } from "@etcd-ts/testkit";
 import { startEtcd, type Etcd } from "../src/index.js";
 
 let etcd: Etcd;
@@ -95,7 +95,7 @@ function families(series: Map<string, number>): Set<string> {
 }
 
 test("every metric family of the real etcd 3.4.23 is served, but for the listed ones, with the same label values where fixed", async () => {
-  const real = await startRealEtcd();
+  const real = await startMember({ binary: "etcd" });
   try {
     const counted = ["etcd_mvcc_put_total", "etcd_debugging_mvcc_put_total", "etcd_mvcc_range_total", "etcd_server_health_success", "etcd_server_health_failures", "etcd_server_proposals_failed_total"];
     const theirsBefore = await scrape(real.clientUrl);

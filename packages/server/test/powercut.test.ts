@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { etcdserverpb as pb } from "@etcd-ts/api";
 import { PowerCutDisk } from "@etcd-ts/wal/testing";
-import { defaultConfig } from "../src/config/EtcdConfig.js";
+import { defaultConfig, type EtcdConfig } from "../src/config/EtcdConfig.js";
 import { EtcdServer } from "../src/etcdserver/EtcdServer.js";
 import { DataDirs } from "./support/member.js";
 
@@ -27,6 +27,30 @@ function walSyncs(disk: PowerCutDisk): number {
   return disk.syncs.filter((s) => s.kind === "fdatasync" && s.path.endsWith(".wal")).length;
 }
 
+/** lifeThenCut runs `life` on a member over the disk, then cuts the power and stops it. */
+async function lifeThenCut(config: EtcdConfig, disk: PowerCutDisk, life: (server: EtcdServer) => Promise<void>): Promise<void> {
+  const server = await EtcdServer.start(config, { walFs: disk.mount() });
+  try {
+    await server.readyNotify();
+    await life(server);
+  } finally {
+    disk.powerCut();
+    await server.close();
+  }
+}
+
+/** afterRestart restarts the member on the disk's next life and lists its keys. */
+async function afterRestart(config: EtcdConfig, disk: PowerCutDisk, check: (server: EtcdServer, keys: Set<string>) => Promise<void>): Promise<void> {
+  const server = await EtcdServer.start(config, { walFs: disk.mount() });
+  try {
+    await server.readyNotify();
+    const all = await server.range(pb.RangeRequest.create({ key: Buffer.from([0]), rangeEnd: Buffer.from([0]), serializable: true }), undefined);
+    await check(server, new Set(all.kvs.map((kv) => Buffer.from(kv.key).toString())));
+  } finally {
+    await server.close();
+  }
+}
+
 function timedWalSyncs(server: EtcdServer): number {
   const line = server.metrics.walFsync.render().find((l) => l.startsWith("etcd_disk_wal_fsync_duration_seconds_count"));
   return Number(line!.split(" ")[1]);
@@ -36,10 +60,8 @@ test("acknowledged puts survive a power cut of the WAL's disk; one fdatasync per
   const dataDir = await dirs.make();
   const config = defaultConfig({ dataDir });
   const disk = new PowerCutDisk({ mode: "drop", seed: 7 });
-  const server = await EtcdServer.start(config, { walFs: disk.mount() });
   let acknowledged: string[] = [];
-  try {
-    await server.readyNotify();
+  await lifeThenCut(config, disk, async (server) => {
     const syncsBefore = walSyncs(disk);
     const timedBefore = timedWalSyncs(server);
     for (let i = 0; i < 20; i++) {
@@ -53,45 +75,25 @@ test("acknowledged puts survive a power cut of the WAL's disk; one fdatasync per
     const readies = timedWalSyncs(server) - timedBefore;
     assert.equal(syncs, readies, "one WAL fdatasync per Ready that carries entries or a term/vote change");
     assert.ok(syncs >= 20 && syncs < 20 + burst.length, `the burst shared fdatasyncs (group commit): ${syncs} for ${20 + burst.length} puts`);
-  } finally {
-    disk.powerCut();
-    await server.close();
-  }
-
-  const restarted = await EtcdServer.start(config, { walFs: disk.mount() });
-  try {
-    await restarted.readyNotify();
-    const all = await restarted.range(pb.RangeRequest.create({ key: Buffer.from([0]), rangeEnd: Buffer.from([0]), serializable: true }), undefined);
-    const keys = new Set(all.kvs.map((kv) => Buffer.from(kv.key).toString()));
+  });
+  await afterRestart(config, disk, async (restarted, keys) => {
     const missing = acknowledged.filter((key) => !keys.has(key));
     assert.deepEqual(missing, [], "every acknowledged put is there after the power cut");
     // The member goes on: a new write after the cut is accepted and applied.
     await put(restarted, "after/cut");
     const after = await restarted.range(pb.RangeRequest.create({ key: Buffer.from("after/cut"), serializable: true }), undefined);
     assert.equal(after.kvs.length, 1);
-  } finally {
-    await restarted.close();
-  }
+  });
 });
 
 test("a member created on a fresh disk survives a power cut right after it first served", async () => {
   const dataDir = await dirs.make();
   const config = defaultConfig({ dataDir });
   const disk = new PowerCutDisk({ mode: "tear", seed: 11 });
-  const server = await EtcdServer.start(config, { walFs: disk.mount() });
-  try {
-    await server.readyNotify();
+  await lifeThenCut(config, disk, async (server) => {
     await put(server, "first");
-  } finally {
-    disk.powerCut();
-    await server.close();
-  }
-  const restarted = await EtcdServer.start(config, { walFs: disk.mount() });
-  try {
-    await restarted.readyNotify();
-    const first = await restarted.range(pb.RangeRequest.create({ key: Buffer.from("first"), serializable: true }), undefined);
-    assert.equal(first.kvs.length, 1, "the member's directories and its first put were durable");
-  } finally {
-    await restarted.close();
-  }
+  });
+  await afterRestart(config, disk, async (_restarted, keys) => {
+    assert.ok(keys.has("first"), "the member's directories and its first put were durable");
+  });
 });

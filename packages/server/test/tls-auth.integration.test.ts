@@ -4,14 +4,14 @@
 // --user) wins over the CN; the JSON gateway refuses CN-bearing certificates, as etcd does.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { makeTlsFixtures, opensslAvailable, startRealEtcd, type RealEtcd, type TlsFixtures } from "@etcd-ts/testkit";
+import { makeTlsFixtures, opensslAvailable, startMember, type Member, type TlsFixtures } from "@etcd-ts/testkit";
 import { startEtcd, type Etcd } from "../src/index.js";
 import { etcdctl, normalize } from "./support/etcdctl.js";
 import { https, tlsFlags } from "./support/tlsClient.js";
 
 const skip = opensslAvailable() ? false : "no openssl CLI";
 let fixtures: TlsFixtures;
-let real: RealEtcd;
+let real: Member;
 let ours: Etcd;
 let endpoints: { real: string; ours: string };
 
@@ -20,7 +20,7 @@ before(async () => {
   fixtures = makeTlsFixtures();
   const root = fixtures.client("root");
   [real, ours] = await Promise.all([
-    startRealEtcd([], undefined, { ca: fixtures.ca, cert: fixtures.server.cert, key: fixtures.server.key, clientCertAuth: true, client: root }),
+    startMember({ binary: "etcd", tls: { ca: fixtures.ca, cert: fixtures.server.cert, key: fixtures.server.key, clientCertAuth: true, client: root } }),
     startEtcd({
       listenClientUrls: ["https://127.0.0.1:0"],
       advertiseClientUrls: ["https://127.0.0.1:0"],

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { etcdserverpb as pb } from "@etcd-ts/api";
-import { makeTlsFixtures, opensslAvailable, startRealEtcd, type CertPair, type TlsFixtures } from "@etcd-ts/testkit";
+import { encodeFrame, etcdserverpb as pb } from "@etcd-ts/api";
+import { makeTlsFixtures, opensslAvailable, startMember, type CertPair, type TlsFixtures } from "@etcd-ts/testkit";
 import { startEtcd, type ClientTlsConfig, type Etcd } from "../src/index.js";
 import { etcdctl } from "./support/etcdctl.js";
 import { handshake, https, refused, tlsFlags } from "./support/tlsClient.js";
@@ -111,9 +111,7 @@ describe("server TLS beside a cleartext listener", { skip, timeout: 120_000 }, (
       const status = await new Promise<string>((resolve, reject) => {
         const method = pb.KVService.range;
         const stream = session.request({ ":method": "POST", ":path": method.path, "content-type": "application/grpc", te: "trailers" });
-        const body = Buffer.from(method.requestSerialize({ key: Buffer.from("tls-key") }));
-        const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), body]);
-        frame.writeUInt32BE(body.length, 1);
+        const frame = encodeFrame(method.requestType, { key: Buffer.from("tls-key") });
         stream.on("trailers", (trailers) => resolve(String(trailers["grpc-status"])));
         stream.on("data", () => undefined);
         stream.on("error", reject);
@@ -221,8 +219,10 @@ describe("--client-cert-allowed-hostname, side by side with etcd 3.4", { skip, t
     it(`--client-cert-allowed-hostname ${host}`, async () => {
       // The real etcd's health probe needs a certificate the check lets through.
       const probe = host === "a.example.com" ? wildcard() : fixtures.server;
-      const real = await startRealEtcd(["--client-cert-allowed-hostname", host], undefined, {
-        ca: fixtures.ca, cert: fixtures.server.cert, key: fixtures.server.key, clientCertAuth: true, client: probe,
+      const real = await startMember({
+        binary: "etcd",
+        flags: ["--client-cert-allowed-hostname", host],
+        tls: { ca: fixtures.ca, cert: fixtures.server.cert, key: fixtures.server.key, clientCertAuth: true, client: probe },
       });
       const rejections: string[] = [];
       const ours = await startEtcd({

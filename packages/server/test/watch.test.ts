@@ -6,9 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { connect as http2Connect } from "node:http2";
 import * as grpc from "@grpc/grpc-js";
-import { etcdserverpb as pb, type PartialMessage } from "@etcd-ts/api";
+import { etcdserverpb as pb, frameMessage, GrpcDeframer, type PartialMessage } from "@etcd-ts/api";
 import { startEtcd, type Etcd } from "../src/index.js";
-import { grpcMessage } from "./support/rawHttp2.js";
 
 let etcd: Etcd;
 let client: grpc.Client;
@@ -123,26 +122,22 @@ test("a progress request waits for the events at or below its revision: a watche
     const call = session.request({ ":method": "POST", ":path": pb.WatchService.watch.path, "content-type": "application/grpc", te: "trailers" });
     call.on("error", () => undefined);
     const responses: pb.WatchResponse[] = [];
-    let buffer = Buffer.alloc(0);
     const progress = new Promise<pb.WatchResponse>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no progress notification within 5 s; got ${responses.length} responses`)), 5000);
-      call.on("data", (chunk: Buffer) => {
-        buffer = Buffer.concat([buffer, chunk]);
-        while (buffer.length >= 5 && buffer.length >= 5 + buffer.readUInt32BE(1)) {
-          const response = pb.WatchResponse.decode(buffer.subarray(5, 5 + buffer.readUInt32BE(1)));
-          buffer = buffer.subarray(5 + buffer.readUInt32BE(1));
-          responses.push(response);
-          if (response.watchId === -1) {
-            clearTimeout(timer);
-            resolve(response);
-          }
+      const deframer = new GrpcDeframer((message) => {
+        const response = pb.WatchResponse.decode(message);
+        responses.push(response);
+        if (response.watchId === -1) {
+          clearTimeout(timer);
+          resolve(response);
         }
-      });
+      }, Infinity);
+      call.on("data", (chunk: Buffer) => deframer.push(chunk));
     });
     call.write(
       Buffer.concat([
-        grpcMessage(pb.WatchRequest.encode({ requestUnion: { $case: "createRequest", createRequest: { key: Buffer.from("pr/k"), startRevision: first.header!.revision } } })),
-        grpcMessage(pb.WatchRequest.encode({ requestUnion: { $case: "progressRequest", progressRequest: {} } })),
+        frameMessage(pb.WatchRequest.encode({ requestUnion: { $case: "createRequest", createRequest: { key: Buffer.from("pr/k"), startRevision: first.header!.revision } } })),
+        frameMessage(pb.WatchRequest.encode({ requestUnion: { $case: "progressRequest", progressRequest: {} } })),
       ]),
     );
     const notification = await progress;

@@ -17,7 +17,7 @@ async function runAndKill(dir: string, afterAcks: number): Promise<number> {
   let seen = 0;
   let buffered = "";
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
       const lines = buffered.split("\n");
       buffered = lines.pop()!;

@@ -23,7 +23,9 @@ function owningPackage(dir) {
   let found;
   const manifest = join(dir, "package.json");
   if (existsSync(manifest)) {
-    const name = JSON.parse(readFileSync(manifest, "utf8")).name;
+    /** @type {unknown} */
+    const parsed = JSON.parse(readFileSync(manifest, "utf8"));
+    const name = typeof parsed === "object" && parsed !== null && "name" in parsed ? parsed.name : undefined;
     found = typeof name === "string" ? { root: dir, name } : null;
   } else {
     const parent = dirname(dir);
@@ -50,7 +52,7 @@ const layersRule = {
     const owner = owningPackage(dirname(resolve(filename)));
     if (!owner) return {};
 
-    /** @param {import("estree").Node} node @param {unknown} value */
+    /** @param {import("eslint").Rule.Node} node @param {unknown} value */
     function check(node, value) {
       if (typeof value !== "string") return;
       if (value.startsWith(".")) {
@@ -90,4 +92,4 @@ const layersRule = {
 /** The plugin object for eslint.config.js: `plugins: { layers }`, rule `layers/layers`. */
 const plugin = { meta: { name: "@etcd-ts/eslint-plugin-layers" }, rules: { layers: layersRule } };
 export default plugin;
-export { allowedImport, LAYER_ORDER, APPS, LEAVES, TEST_KITS } from "./layers.js";
+export { allowedImport, LAYER_ORDER, APPS, LEAVES, TEST_KITS, TEST_KIT_RUNTIME_USERS } from "./layers.js";

@@ -2,8 +2,9 @@
 //
 // Imports point down the list only: a package may import the packages ranked below it,
 // never one above it or beside it. `raft` and `api` import nothing of ours.
-// The test kit is importable by every package's tests and imports nothing of ours. The apps at the
-// top (the daemon, the benchmarks) may import every package but not each other.
+// The test kit is importable by every package's tests and imports nothing of ours; the benchmarks
+// also use it at run time (to start the servers they measure). The apps at the top (the daemon,
+// the benchmarks) may import every package but not each other.
 
 /** Package names from the top of the stack to the bottom (DESIGN §2). */
 export const LAYER_ORDER = Object.freeze([
@@ -26,6 +27,9 @@ export const LEAVES = Object.freeze(["@etcd-ts/raft", "@etcd-ts/api"]);
 
 /** Test helpers every package's tests may use (as a devDependency only); they import nothing of ours. */
 export const TEST_KITS = Object.freeze(["@etcd-ts/testkit"]);
+
+/** Packages that may depend on a test kit at run time (a dependency, not only a devDependency). */
+export const TEST_KIT_RUNTIME_USERS = Object.freeze(["@etcd-ts/benchmarks"]);
 
 const SCOPE = "@etcd-ts/";
 

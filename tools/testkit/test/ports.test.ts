@@ -39,11 +39,11 @@ test("processes reserving ports at once never get the same one, and release them
     mine = await Promise.all(Array.from({ length: 50 }, () => freePort()));
     const all = [...holders.flatMap((h) => h.ports), ...mine];
     assert.equal(new Set(all).size, all.length, "a port was handed out twice");
-    for (const port of holders[0]!.ports.slice(0, 20)) assert.ok(existsSync(lockFile(port)));
+    for (const port of holders[0].ports.slice(0, 20)) assert.ok(existsSync(lockFile(port)));
   } finally {
     await Promise.all(holders.map((h) => h.release()));
   }
-  for (const port of holders[0]!.ports) assert.equal(existsSync(lockFile(port)), false, `lock of ${port} left behind`);
+  for (const port of holders[0].ports) assert.equal(existsSync(lockFile(port)), false, `lock of ${port} left behind`);
   for (const port of mine) assert.ok(existsSync(lockFile(port)), "this process still holds its ports");
 });
 

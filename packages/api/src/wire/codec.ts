@@ -66,10 +66,12 @@ export interface MethodDefinition<Req, Res> {
   readonly responseStream: boolean;
   readonly requestType: MessageCodec<Req>;
   readonly responseType: MessageCodec<Res>;
-  requestSerialize(value: PartialMessage<Req>): Buffer;
-  requestDeserialize(bytes: Uint8Array): Req;
-  responseSerialize(value: PartialMessage<Res>): Buffer;
-  responseDeserialize(bytes: Uint8Array): Res;
+  // The codecs use no `this` (grpc-js and our callers pass them on detached); method syntax
+  // keeps them bivariant, so a MethodDefinition<Req, Res> is usable where <unknown, unknown> is.
+  requestSerialize(this: void, value: PartialMessage<Req>): Buffer;
+  requestDeserialize(this: void, bytes: Uint8Array): Req;
+  responseSerialize(this: void, value: PartialMessage<Res>): Buffer;
+  responseDeserialize(this: void, bytes: Uint8Array): Res;
 }
 
 /** method builds a MethodDefinition from the facts of one RPC. */

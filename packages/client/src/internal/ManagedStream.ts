@@ -21,7 +21,7 @@
  */
 import { AuthOldRevisionError, EtcdError, GrpcStatus, InvalidAuthTokenError, errorFromStatus } from "@etcd-ts/api";
 import type { MethodDefinition, PartialMessage } from "@etcd-ts/api";
-import type { Call } from "./Connection.js";
+import type { Call } from "./StreamCall.js";
 import type { Transport } from "./Transport.js";
 
 /** StreamOwner is what a managed stream needs from its owner. */

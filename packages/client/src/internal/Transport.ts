@@ -29,8 +29,10 @@ import {
 import type { MethodDefinition, PartialMessage, StatusLike } from "@etcd-ts/api";
 import { CallTimeoutError, ClientClosedError, NoEndpointAvailableError, UnknownOutcomeError } from "../errors.js";
 import { CallError } from "./CallStatus.js";
-import { Connection, type Call, type CallHandlers, type Metadata, type TlsOptions } from "./Connection.js";
+import { Connection, type Metadata } from "./Connection.js";
+import type { TlsOptions } from "./ConnectionOptions.js";
 import { Endpoints, type EndpointAddress } from "./Endpoints.js";
+import type { Call, CallHandlers } from "./StreamCall.js";
 
 /** CallOptions are the per-call knobs every client method takes. */
 export interface CallOptions {

@@ -5,7 +5,7 @@
  */
 import { after, before } from "node:test";
 import { Client } from "@etcd-ts/client";
-import { startRealEtcd } from "@etcd-ts/testkit";
+import { startMember } from "@etcd-ts/testkit";
 
 /** TestServer is a running one-member cluster. */
 export interface TestServer {
@@ -17,12 +17,11 @@ export interface TestServer {
 }
 
 const KIND = process.env["ETCD_TEST_SERVER"] ?? "real";
-const OUR_DAEMON = new URL("../../../../apps/etcd/bin/etcd.js", import.meta.url).pathname;
 
 /** startServer starts a one-member cluster. */
 export async function startServer(extraFlags: readonly string[] = []): Promise<TestServer> {
   if (KIND !== "real" && KIND !== "ours") throw new Error(`ETCD_TEST_SERVER=${KIND}: expected "real" or "ours"`);
-  const etcd = await startRealEtcd(extraFlags, KIND === "ours" ? OUR_DAEMON : undefined);
+  const etcd = await startMember({ binary: KIND === "ours" ? "etcd-ts" : "etcd", flags: extraFlags });
   return { endpoints: [etcd.clientUrl], address: etcd.clientAddress, stop: () => etcd.stop() };
 }
 

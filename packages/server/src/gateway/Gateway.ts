@@ -18,8 +18,8 @@
  * Not here: websocket upgrades (etcd's wsproxy), TLS, and routing of non-/v3 paths.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { GrpcStatus, ProtoDecodeError, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
-import { parseTimeout, type CallContext, type GrpcServer, type Metadata, type StreamCall } from "../grpc/GrpcServer.js";
+import { GrpcStatus, ProtoDecodeError, parseGrpcTimeout, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
+import { type CallContext, type GrpcServer, type Metadata, type StreamCall } from "../grpc/GrpcServer.js";
 import { StatusError, toGrpcStatus } from "../grpc/StatusError.js";
 import { decodeNext, goString, JsonSyntaxError } from "./goJson.js";
 import { httpStatusFromCode, statusText } from "./httpStatus.js";
@@ -138,7 +138,8 @@ class HttpCall {
     private readonly maxReceive: number,
   ) {
     this.method = grpc.method(route.grpc);
-    const timeout = parseTimeout(request.headers["grpc-timeout"]);
+    const timeoutHeader = request.headers["grpc-timeout"];
+    const timeout = typeof timeoutHeader === "string" ? parseGrpcTimeout(timeoutHeader) : undefined;
     this.context = {
       metadata: gatewayMetadata(request),
       signal: this.controller.signal,

@@ -3,9 +3,10 @@
  * server tops out near 7k unary calls/s on our machines; this path is ours to make fast).
  *
  * It routes HTTP/2 streams by `:path` to registered handlers of the service definitions in
- * @etcd-ts/api, frames and unframes messages, enforces the receive limit before buffering a
- * body, honours `grpc-timeout` and client cancellation through an AbortSignal, and writes
- * statuses as gRPC requires (trailers, or a trailers-only response before any message).
+ * @etcd-ts/api, frames and unframes messages with @etcd-ts/api's gRPC wire rules (its
+ * GrpcDeframer refuses an oversized message before buffering its body), honours
+ * `grpc-timeout` and client cancellation through an AbortSignal, and writes statuses as gRPC
+ * requires (trailers, or a trailers-only response before any message).
  * Error texts of the transport itself are grpc-go's, since etcd's clients see those from etcd.
  *
  * Broken or hostile requests get what etcd 3.4.23 (grpc-go 1.26) gives, as observed on it: a
@@ -24,8 +25,17 @@
  * Not here: listening and TLS (see ClientListener), the etcd services themselves.
  */
 import { constants as http2Constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import { GrpcStatus, ProtoDecodeError, type GrpcStatusCode, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
-import { frameMessage, MessageFramer } from "./MessageFramer.js";
+import {
+  GrpcDeframer,
+  GrpcStatus,
+  ProtoDecodeError,
+  encodeGrpcMessage,
+  frameMessage,
+  parseGrpcTimeout,
+  type GrpcStatusCode,
+  type MethodDefinition,
+  type PartialMessage,
+} from "@etcd-ts/api";
 import { StatusError, toGrpcStatus } from "./StatusError.js";
 import { bindCommonName, boundCommonName } from "../tls/commonName.js";
 
@@ -173,7 +183,7 @@ export class GrpcServer {
     // As grpc-go: `:method` is not looked at; a content type that is not gRPC's, or a
     // grpc-timeout that does not parse, resets the stream.
     const timeoutHeader = headers["grpc-timeout"];
-    const timeout = timeoutHeader === undefined ? undefined : parseTimeout(timeoutHeader);
+    const timeout = typeof timeoutHeader === "string" ? parseGrpcTimeout(timeoutHeader) : undefined;
     if (!isGrpcContentType(headers["content-type"]) || (timeoutHeader !== undefined && timeout === undefined)) {
       stream.on("error", ignore); // a reset with an error code is also an 'error' event
       stream.close(http2Constants.NGHTTP2_PROTOCOL_ERROR);
@@ -221,7 +231,7 @@ class Call {
   private abortReason: unknown;
   private endCode: GrpcStatusCode = GrpcStatus.OK;
   private endMessage = "";
-  private readonly framer: MessageFramer;
+  private readonly deframer: GrpcDeframer;
   private responded = false;
   private finished = false;
   private timer: NodeJS.Timeout | undefined;
@@ -245,7 +255,7 @@ class Call {
     timeout: number | undefined,
     private readonly active: Set<Call>,
   ) {
-    this.framer = new MessageFramer(options.maxReceiveMessageSize);
+    this.deframer = new GrpcDeframer((bytes) => this.onMessage(bytes), options.maxReceiveMessageSize);
     const metadata: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
       if (name.startsWith(":") || RESERVED_HEADERS.has(name) || value === undefined) continue;
@@ -310,32 +320,30 @@ class Call {
   private onData(chunk: Buffer): void {
     // A unary call is served from its first message: grpc-go never reads what follows it.
     if (this.finished || this.unaryStarted) return;
-    const messages = this.framer.push(chunk);
-    for (const framed of messages) {
-      let request: unknown;
-      try {
-        if (framed.flag !== 0) {
-          throw new StatusError(
-            GrpcStatus.INTERNAL,
-            framed.flag === 1 ? "grpc: compressed flag set with identity or empty encoding" : `grpc: received unexpected payload format ${framed.flag}`,
-          );
-        }
-        request = this.route.method.requestDeserialize(framed.bytes);
-        this.options.observer?.received?.(this.route.method, framed.bytes.length);
-      } catch (error) {
-        if (!(error instanceof ProtoDecodeError)) this.fail(error);
-        else if (this.route.kind === "unary") this.fail(new StatusError(GrpcStatus.INTERNAL, `grpc: error unmarshalling request: ${error.message}`));
-        else this.fail(new StatusError(GrpcStatus.INTERNAL, `grpc: failed to unmarshal the received message ${error.message}`));
-        return;
-      }
-      if (this.route.kind === "unary") {
-        this.unaryStarted = true;
-        void this.runUnary(request);
-        return;
-      }
-      this.deliver(request, framed.bytes.length);
+    // The messages before a refused frame (oversized, compressed) are taken first, as grpc-go does.
+    const refused = this.deframer.push(chunk);
+    if (refused !== undefined && !this.unaryStarted) this.fail(new StatusError(refused.code, refused.message));
+  }
+
+  /** onMessage takes one whole request message from the deframer. */
+  private onMessage(bytes: Uint8Array): void {
+    if (this.finished || this.unaryStarted) return;
+    let request: unknown;
+    try {
+      request = this.route.method.requestDeserialize(bytes);
+      this.options.observer?.received?.(this.route.method, bytes.length);
+    } catch (error) {
+      if (!(error instanceof ProtoDecodeError)) this.fail(error);
+      else if (this.route.kind === "unary") this.fail(new StatusError(GrpcStatus.INTERNAL, `grpc: error unmarshalling request: ${error.message}`));
+      else this.fail(new StatusError(GrpcStatus.INTERNAL, `grpc: failed to unmarshal the received message ${error.message}`));
+      return;
     }
-    if (this.framer.error) this.fail(this.framer.error);
+    if (this.route.kind === "unary") {
+      this.unaryStarted = true;
+      void this.runUnary(request);
+      return;
+    }
+    this.deliver(request, bytes.length);
   }
 
   private onEnd(): void {
@@ -344,11 +352,13 @@ class Call {
     if (this.route.kind === "unary") {
       // grpc-go's recvMsg: no message at all is io.EOF, a cut one io.ErrUnexpectedEOF; a
       // unary call ends with either as Unknown.
-      this.fail(new StatusError(GrpcStatus.UNKNOWN, this.framer.partial ? "unexpected EOF" : "EOF"));
+      this.fail(new StatusError(GrpcStatus.UNKNOWN, this.deframer.partial ? "unexpected EOF" : "EOF"));
       return;
     }
-    if (this.framer.partial) {
-      this.fail(new StatusError(GrpcStatus.INTERNAL, "unexpected EOF"));
+    // A stream cut inside a message: the deframer's verdict (INTERNAL "unexpected EOF").
+    const truncated = this.deframer.end();
+    if (truncated !== undefined) {
+      this.fail(new StatusError(truncated.code, truncated.message));
       return;
     }
     if (this.inboxWaiter) {
@@ -459,6 +469,7 @@ class Call {
 
   private sendMessage(response: unknown): boolean {
     if (this.finished || this.stream.destroyed) return false;
+    // `encode`, not `encodeFrame`: a v3rpc method's codec may pass pre-encoded responses through `encode` only.
     const bytes = this.route.method.responseType.encode(response as PartialMessage<unknown>);
     const limit = this.options.maxSendMessageSize;
     if (limit !== undefined && bytes.length > limit) {
@@ -534,23 +545,4 @@ function isGrpcContentType(contentType: string | undefined): boolean {
   if (contentType === undefined || !contentType.startsWith("application/grpc")) return false;
   const next = contentType.charAt("application/grpc".length);
   return next === "" || next === "+" || next === ";";
-}
-
-/** encodeGrpcMessage percent-encodes a status message as the gRPC spec requires. */
-export function encodeGrpcMessage(message: string): string {
-  let out = "";
-  for (const byte of Buffer.from(message, "utf8")) {
-    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
-}
-
-const TIMEOUT_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
-
-/** parseTimeout reads a `grpc-timeout` header into milliseconds. */
-export function parseTimeout(value: string | string[] | undefined): number | undefined {
-  if (typeof value !== "string") return undefined;
-  const match = /^(\d{1,8})([HMSmun])$/.exec(value);
-  if (!match) return undefined;
-  return Math.max(0, Number(match[1]) * TIMEOUT_UNITS[match[2]!]!);
 }

@@ -1,6 +1,8 @@
 /**
- * The HTTP/1.1 side of the client port: `/health`, `/version`, `/metrics` as etcd serves them.
- * (The JSON gateway `/v3/...` comes with its own issue.)
+ * The HTTP/1.1 side of the client port: `/health`, `/version` and `/metrics` as etcd serves
+ * them, CORS headers on every answer (OPTIONS: an empty 200), anything else 404; the JSON
+ * gateway's paths (`/v3/...`, `/v3beta/...`) go to the gateway handler (`gateway/`), except
+ * under auth with a CN-bearing client certificate, which etcd refuses with 400.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CLUSTER_VERSION, SERVER_VERSION } from "@etcd-ts/api";

@@ -6,6 +6,7 @@
  * etcd and ours.
  */
 import { connect, constants, type ClientHttp2Session } from "node:http2";
+import { GrpcDeframer, decodeGrpcMessage, framePrefix } from "@etcd-ts/api";
 
 /** CallOutcome is what a client observed of one call. */
 export interface CallOutcome {
@@ -41,10 +42,7 @@ export interface CallOptions {
 
 /** grpcFrame frames bytes as one gRPC message; `declaredLength` and `flag` may lie. */
 export function grpcFrame(body: Uint8Array, declaredLength = body.length, flag = 0): Buffer {
-  const head = Buffer.alloc(5);
-  head[0] = flag;
-  head.writeUInt32BE(declaredLength, 1);
-  return Buffer.concat([head, body]);
+  return Buffer.concat([framePrefix(declaredLength, flag), body]);
 }
 
 /** grpcCall sends `chunks` as the request body of a call to `path` on `address` (host:port). */
@@ -63,21 +61,17 @@ export function grpcCall(address: string, path: string, chunks: readonly Uint8Ar
     let message = "";
     let responseData = false;
     let open = false;
-    let received = Buffer.alloc(0);
     const messages: Buffer[] = [];
+    const deframer = new GrpcDeframer((m) => messages.push(Buffer.from(m.buffer, m.byteOffset, m.byteLength)), Infinity);
     const take = (fields: Record<string, unknown>): void => {
       if (fields["grpc-status"] !== undefined) status = Number(fields["grpc-status"]);
-      if (typeof fields["grpc-message"] === "string") message = decodeURIComponent(fields["grpc-message"]);
+      if (typeof fields["grpc-message"] === "string") message = decodeGrpcMessage(fields["grpc-message"]);
     };
     request.on("response", (h) => take(h));
     request.on("trailers", (t) => take(t));
     request.on("data", (chunk: Buffer) => {
       responseData = true;
-      received = Buffer.concat([received, chunk]);
-      while (received.length >= 5 && received.length >= 5 + received.readUInt32BE(1)) {
-        messages.push(received.subarray(5, 5 + received.readUInt32BE(1)));
-        received = received.subarray(5 + received.readUInt32BE(1));
-      }
+      deframer.push(chunk);
       if (options.firstMessage && messages.length > 0 && !request.closed) request.close(constants.NGHTTP2_CANCEL);
     });
     request.on("error", () => undefined);

@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EtcdConfigOptions } from "../../src/config/EtcdConfig.js";
 import { startEtcd, type Etcd } from "../../src/embed/startEtcd.js";
+import type { ClientHttp2Session } from "node:http2";
+import type { MethodDefinition, PartialMessage } from "@etcd-ts/api";
 import { grpcCall, grpcFrame } from "./grpcProbe.js";
 
 /** DataDirs hands out temporary data dirs and removes them all at `removeAll`. */
@@ -38,16 +40,24 @@ export interface Answer<T> {
   readonly response: T | undefined;
 }
 
-/** UnaryMethod is what a generated method definition offers for a raw call. */
-export interface UnaryMethod<Req, Res> {
-  readonly path: string;
-  readonly requestType: { encode(m: Req): Uint8Array; create(m?: unknown): Req };
-  readonly responseType: { decode(b: Uint8Array): Res };
+/** UnaryOptions: a `token` header, a connection to reuse, how long to wait (default 3 s). */
+export interface UnaryOptions {
+  readonly token?: string | undefined;
+  readonly session?: ClientHttp2Session;
+  readonly waitMs?: number;
+}
+
+/** unary makes one unary gRPC call to `address` (host:port) and decodes its answer. */
+export async function unary<Req, Res>(address: string, method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, options: UnaryOptions = {}): Promise<Answer<Res>> {
+  const outcome = await grpcCall(address, method.path, [grpcFrame(method.requestType.encode(request))], {
+    ...(options.session ? { session: options.session } : {}),
+    ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
+    headers: options.token === undefined ? {} : { token: options.token },
+  });
+  return { status: outcome.status, message: outcome.message, response: outcome.messages[0] ? method.responseType.decode(outcome.messages[0]) : undefined };
 }
 
 /** call makes one unary gRPC call to the member and decodes its answer. */
-export async function call<Req, Res>(etcd: Etcd, method: UnaryMethod<Req, Res>, request: Partial<Req>): Promise<Answer<Res>> {
-  const address = etcd.clientUrls[0]!.replace("http://", "");
-  const outcome = await grpcCall(address, method.path, [grpcFrame(method.requestType.encode(method.requestType.create(request)))]);
-  return { status: outcome.status, message: outcome.message, response: outcome.messages[0] ? method.responseType.decode(outcome.messages[0]) : undefined };
+export function call<Req, Res>(etcd: Etcd, method: MethodDefinition<Req, Res>, request: PartialMessage<Req>): Promise<Answer<Res>> {
+  return unary(etcd.clientUrls[0]!.replace("http://", ""), method, request);
 }

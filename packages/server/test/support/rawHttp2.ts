@@ -60,13 +60,6 @@ export function grpcRequestHeaders(path: string, extra: readonly (readonly [stri
   return [[":method", "POST"], [":scheme", "http"], [":path", path], [":authority", "localhost"], ["content-type", "application/grpc"], ["te", "trailers"], ...extra];
 }
 
-/** grpcMessage frames a protobuf message as gRPC does (uncompressed). */
-export function grpcMessage(body: Uint8Array): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(body.length, 1);
-  return Buffer.concat([head, body]);
-}
-
 /** RawHttp2Connection is one TCP connection speaking HTTP/2 frame by frame. */
 export class RawHttp2Connection {
   readonly frames: Frame[] = [];

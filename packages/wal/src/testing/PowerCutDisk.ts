@@ -313,8 +313,9 @@ class Machine {
     const token = Symbol(key);
     this.locks.set(key, token);
     return {
-      release: async () => {
+      release: () => {
         if (life === this.life && this.locks.get(key) === token) this.locks.delete(key);
+        return Promise.resolve();
       },
     };
   }
