@@ -33,7 +33,7 @@ class Rig {
     const auth = new AuthStore({ backend: new MemoryAuthBackend(), tokenProvider: createTokenProvider("simple"), bcryptCost: 4 });
     const ports: ApplierPorts = {
       store: {
-        apply: async (batch) => this.storeApply(batch),
+        apply: (batch) => Promise.resolve(this.storeApply(batch)),
         notify: (revision) => this.log.push(`notify ${revision}`),
       },
       leases: this.lessor,

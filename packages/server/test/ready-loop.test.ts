@@ -84,7 +84,10 @@ class Rig {
             fail: reject,
           });
         }),
-      saveSnapshot: async (marker) => void log.push(`wal.snapshot ${marker.index}`),
+      saveSnapshot: (marker) => {
+        log.push(`wal.snapshot ${marker.index}`);
+        return Promise.resolve();
+      },
     };
     this.loop = new ReadyLoop(
       {
@@ -106,7 +109,12 @@ class Rig {
           append: (list) => void log.push(`storage.append [${indexes(list)}]`),
         },
         wal,
-        snapshots: { save: async (snapshot) => (log.push(`snap.save ${snapshot.metadata.index}`), "file.snap") },
+        snapshots: {
+          save: (snapshot) => {
+            log.push(`snap.save ${snapshot.metadata.index}`);
+            return Promise.resolve("file.snap");
+          },
+        },
         send: (messages) => void log.push(`send ${messages.map((m) => m.to).join(",")}`),
         apply: (list, gate) => {
           log.push(`apply [${indexes(list)}]${gate ? " gated" : ""}`);

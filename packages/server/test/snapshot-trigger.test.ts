@@ -39,13 +39,25 @@ class Rig {
           compact: (index) => void log.push(`storage.compact ${index}`),
         },
         snapshots: {
-          save: async (snapshot) => (log.push(`snap.save ${snapshot.metadata.index}`), "x.snap"),
-          purge: async (keep) => (log.push(`snap.purge ${keep}`), []),
+          save: (snapshot) => {
+            log.push(`snap.save ${snapshot.metadata.index}`);
+            return Promise.resolve("x.snap");
+          },
+          purge: (keep) => {
+            log.push(`snap.purge ${keep}`);
+            return Promise.resolve([]);
+          },
         },
         wal: {
-          saveSnapshot: async (marker) => void log.push(`wal.snapshot ${marker.index}@${marker.term}`),
+          saveSnapshot: (marker) => {
+            log.push(`wal.snapshot ${marker.index}@${marker.term}`);
+            return Promise.resolve();
+          },
           releaseLockTo: (index) => void log.push(`wal.release ${index}`),
-          purge: async (max) => void log.push(`wal.purge ${max}`),
+          purge: (max) => {
+            log.push(`wal.purge ${max}`);
+            return Promise.resolve();
+          },
         },
         confState: () => emptyConfState(),
         snapSynced: () => undefined,

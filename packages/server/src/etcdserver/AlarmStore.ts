@@ -91,7 +91,7 @@ export class AlarmStore {
 
   private add(alarm: pb.AlarmMember): void {
     let members = this.byType.get(alarm.alarm);
-    if (members === undefined) this.byType.set(alarm.alarm, (members = new Map()));
+    if (members === undefined) this.byType.set(alarm.alarm, (members = new Map<bigint, pb.AlarmMember>()));
     members.set(alarm.memberID, alarm);
   }
 }

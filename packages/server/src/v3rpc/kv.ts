@@ -17,7 +17,7 @@ export function registerKV(grpc: GrpcServer, server: RaftKV & Authenticator): vo
   grpc.addUnary(withEncodedResponses(S.range), async (request, call) => {
     if (request.key.length === 0) throw new EmptyKeyError();
     const { header, body } = await server.rangeEncoded(request, await server.authInfo(call.metadata));
-    return new EncodedResponse(header, body) as unknown as pb.RangeResponse;
+    return new EncodedResponse(header, body);
   });
 
   grpc.addUnary(S.put, async (request, call) => {

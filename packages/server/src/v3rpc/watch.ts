@@ -13,7 +13,6 @@
  * full control channel the same way).
  */
 import { etcdserverpb as pb, GrpcStatus, mvccpb, ProtoWriter, type PartialMessage } from "@etcd-ts/api";
-import type { WatchFilter } from "@etcd-ts/mvcc";
 import type { Cluster } from "../etcdserver/Cluster.js";
 import type { Watchable } from "../etcdserver/Watchable.js";
 import type { GrpcServer } from "../grpc/GrpcServer.js";
@@ -51,7 +50,7 @@ export function registerWatch(grpc: GrpcServer, server: Watchable & Pick<Cluster
         };
         let ok = true;
         if (fragmenting.has(response.watchId)) for (const part of fragments(whole, server.maxRequestBytes)) ok = call.send(part);
-        else ok = call.send(encodeEvents(whole) as unknown as PartialMessage<pb.WatchResponse>);
+        else ok = call.send(encodeEvents(whole));
         if (compacted) stream.cancel(response.watchId);
         if (!ok) await call.drained();
       }
@@ -78,7 +77,7 @@ export function registerWatch(grpc: GrpcServer, server: Watchable & Pick<Cluster
             watchId = stream.watch(
               Uint8Array.from(create.key),
               rangeEnd && Uint8Array.from(rangeEnd),
-              { startRevision: create.startRevision, prevKv: create.prevKv, filters: create.filters as WatchFilter[] },
+              { startRevision: create.startRevision, prevKv: create.prevKv, filters: create.filters },
               create.watchId,
             );
           } catch (error) {
