@@ -13,7 +13,7 @@ import { after, before, test } from "node:test";
 import { AuthFailedError, etcdserverpb as pb, GrpcStatus, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 import type { AuthStore } from "@etcd-ts/auth";
 import { startEtcd, type Etcd } from "../src/index.js";
-import { unary, type Answer } from "./support/member.js";
+import { okResponse, unary, type Answer } from "./support/member.js";
 
 let etcd: Etcd;
 let address: string;
@@ -24,11 +24,8 @@ const call = <Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMess
   unary(address, method, request, { session, token, waitMs: 15_000 });
 
 /** ok makes a call that must succeed and returns its response. */
-async function ok<Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<Res> {
-  const result = await call(method, request, token);
-  assert.equal(result.status, GrpcStatus.OK, `${method.path}: ${result.message}`);
-  return result.response!;
-}
+const ok = async <Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<Res> =>
+  okResponse(await call(method, request, token), method.path);
 
 const rootToken = async (): Promise<string> => (await ok(pb.AuthService.authenticate, { name: "root", password: "rootpw" })).token;
 

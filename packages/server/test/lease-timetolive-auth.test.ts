@@ -9,7 +9,7 @@ import { connect, type ClientHttp2Session } from "node:http2";
 import { after, before, test } from "node:test";
 import { authpb, etcdserverpb as pb, GrpcStatus, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 import { startEtcd, type Etcd } from "../src/index.js";
-import { unary, type Answer } from "./support/member.js";
+import { okResponse, unary, type Answer } from "./support/member.js";
 
 let etcd: Etcd;
 let address: string;
@@ -24,11 +24,8 @@ const UNKNOWN = 300n;
 const call = <Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<Answer<Res>> =>
   unary(address, method, request, { session, token, waitMs: 15_000 });
 
-async function ok<Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<Res> {
-  const result = await call(method, request, token);
-  assert.equal(result.status, GrpcStatus.OK, `${method.path}: ${result.message}`);
-  return result.response!;
-}
+const ok = async <Req, Res>(method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, token?: string): Promise<Res> =>
+  okResponse(await call(method, request, token), method.path);
 
 const login = async (name: string, password: string): Promise<string> => (await ok(pb.AuthService.authenticate, { name, password })).token;
 

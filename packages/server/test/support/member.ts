@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EtcdConfigOptions } from "../../src/config/EtcdConfig.js";
 import { startEtcd, type Etcd } from "../../src/embed/startEtcd.js";
+import assert from "node:assert/strict";
 import type { ClientHttp2Session } from "node:http2";
-import type { MethodDefinition, PartialMessage } from "@etcd-ts/api";
+import { GrpcStatus, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
 import { grpcCall, grpcFrame } from "./grpcProbe.js";
 
 /** DataDirs hands out temporary data dirs and removes them all at `removeAll`. */
@@ -60,4 +61,10 @@ export async function unary<Req, Res>(address: string, method: MethodDefinition<
 /** call makes one unary gRPC call to the member and decodes its answer. */
 export function call<Req, Res>(etcd: Etcd, method: MethodDefinition<Req, Res>, request: PartialMessage<Req>): Promise<Answer<Res>> {
   return unary(etcd.clientUrls[0]!.replace("http://", ""), method, request);
+}
+
+/** okResponse returns an answer's response, failing the test unless its status is OK. */
+export function okResponse<Res>(answer: Answer<Res>, what: string): Res {
+  assert.equal(answer.status, GrpcStatus.OK, `${what}: ${answer.message}`);
+  return answer.response!;
 }
