@@ -254,7 +254,8 @@ export function applyDeleteRange(txn: TxnWrite, dr: DeleteRangeRequest): DeleteR
   return { header: header(rev), deleted, prevKvs };
 }
 
-function isTxnReadonly(r: TxnRequest): boolean {
+/** isTxnReadonly is etcd's: a txn whose ops (both branches) are all ranges writes nothing. */
+export function isTxnReadonly(r: TxnRequest): boolean {
   // etcd: any op that is not a range (nested txns and empty ops included) makes it a write
   for (const op of r.success) if (op.request?.$case !== "requestRange") return false;
   for (const op of r.failure) if (op.request?.$case !== "requestRange") return false;

@@ -17,7 +17,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { etcdserverpb, mvccpb } from "@etcd-ts/api";
-import { Applier } from "./Applier.js";
+import { Applier, isTxnReadonly } from "./Applier.js";
 import { Backend, DATA_FILE } from "./Backend.js";
 import { nodeDurableFiles, replaceDurably, type DurableFiles } from "./DurableFiles.js";
 import type { BackendOptions, DefragResult } from "./Backend.js";
@@ -308,6 +308,18 @@ export class EngineCore {
   compacted(rev: number): Promise<void> {
     if (this.compaction === undefined) return Promise.resolve();
     return new Promise((resolve) => this.compactionWaiters.push({ rev, resolve }));
+  }
+
+  /**
+   * readTxn serves a txn of ranges only (etcd's isTxnReadonly) from a read view: no LMDB
+   * write transaction, no consistent index written, no events. A txn that would write is
+   * refused (it must go through raft and {@link apply}).
+   */
+  readTxn(request: etcdserverpb.TxnRequest): Promise<etcdserverpb.TxnResponse> {
+    return this.serial(() => {
+      if (!isTxnReadonly(request)) throw new Error("mvcc: readTxn was given a txn that writes");
+      return this.applier.txn(request).response;
+    });
   }
 
   /** range serves a range read at the applied revision (serializable read). */

@@ -40,6 +40,8 @@ export interface MvccEngine extends WatchSource {
   apply(batch: ApplyBatch): Promise<ApplyResult>;
   /** range serves a read at the applied revision. */
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse>;
+  /** readTxn serves a txn of ranges only from a read view (no write transaction). */
+  readTxn(request: etcdserverpb.TxnRequest): Promise<etcdserverpb.TxnResponse>;
   /** rangeEncoded serves a read like `range`, answering in wire format (see {@link EncodedRange}). */
   rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange>;
   /** readBucket lists another store's bucket (lease, auth, members, ...) in key order. */
@@ -88,6 +90,9 @@ export class LocalEngine implements MvccEngine {
   }
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
     return this.core.range(request);
+  }
+  readTxn(request: etcdserverpb.TxnRequest): Promise<etcdserverpb.TxnResponse> {
+    return this.core.readTxn(request);
   }
   rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange> {
     return this.core.rangeEncoded(request);
@@ -234,6 +239,9 @@ export class WorkerEngine implements MvccEngine {
   }
   range(request: etcdserverpb.RangeRequest): Promise<etcdserverpb.RangeResponse> {
     return this.call("range", request);
+  }
+  readTxn(request: etcdserverpb.TxnRequest): Promise<etcdserverpb.TxnResponse> {
+    return this.call("readTxn", request);
   }
   rangeEncoded(request: etcdserverpb.RangeRequest): Promise<EncodedRange> {
     // The request goes as its encoding: its key views may share a large network buffer,

@@ -16,7 +16,7 @@ export type { EncodedRange } from "./EncodedRange.js";
 export type { ApplyBatch, ApplyOp, ApplyResponse, ApplyResult, BucketEntry, BucketWrite, EngineOptions, EngineStatus, OpResult } from "./EngineCore.js";
 export { PROGRESS_ALL_WATCH_ID, WatchableStore, WatchStream } from "./WatchableStore.js";
 export type { EventsPage, WatchFilter, WatchOptions, WatchResponse, WatchSource, WatchableStoreOptions } from "./WatchableStore.js";
-export { Applier, applyDeleteRange, applyPut, applyRange, checkTxnRequest } from "./Applier.js";
+export { Applier, applyDeleteRange, applyPut, applyRange, checkTxnRequest, isTxnReadonly } from "./Applier.js";
 export type { ApplierOptions, LeaseChecker, WriteResult } from "./Applier.js";
 export { KVStore } from "./KVStore.js";
 export type { HashResult, KVStoreOptions, RangeOptions, RangeResult, TxnRead, TxnWrite, WriteOptions } from "./KVStore.js";

@@ -238,6 +238,33 @@ describe("sizes, defrag, snapshot", () => {
   });
 });
 
+describe("read-only txns", () => {
+  it("a txn of ranges is served from a read view: results as a batch would give, nothing written, a txn that writes refused", async () => {
+    const engine = await openEngine(dir());
+    try {
+      await engine.apply({ index: 1, term: 1, ops: [put("a", "1"), put("b", "2")] });
+      const before = await engine.status();
+      const range = (key: string): etcdserverpb.RequestOp => ({ request: { $case: "requestRange", requestRange: etcdserverpb.RangeRequest.create({ key: b(key) }) } });
+      const compare = etcdserverpb.Compare.create({ key: b("a"), target: etcdserverpb.Compare_CompareTarget.VALUE, result: etcdserverpb.Compare_CompareResult.EQUAL, targetUnion: { $case: "value", value: b("1") } });
+      const request = etcdserverpb.TxnRequest.create({ compare: [compare], success: [range("b")], failure: [range("a")] });
+      const response = await engine.readTxn(request);
+      assert.equal(response.succeeded, true);
+      const first = response.responses[0]!.response;
+      assert.ok(first?.$case === "responseRange");
+      assert.equal(Buffer.from(first.responseRange.kvs[0]!.value).toString(), "2");
+      assert.equal(response.header!.revision, before.revision);
+      const after = await engine.status();
+      assert.equal(after.consistentIndex, before.consistentIndex);
+      assert.equal(after.revision, before.revision);
+      const writes = etcdserverpb.TxnRequest.create({ success: [{ request: { $case: "requestPut", requestPut: etcdserverpb.PutRequest.create({ key: b("c"), value: b("3") }) } }] });
+      await assert.rejects(engine.readTxn(writes), /writes/);
+      assert.equal((await engine.status()).revision, before.revision);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe("other stores' buckets", () => {
   it("bucket writes commit with the batch and read back after reopening", async () => {
     const { dir, cleanup } = tempDir();

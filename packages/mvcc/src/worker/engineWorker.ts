@@ -98,6 +98,7 @@ type Handlers = {
 const handlers: Handlers = {
   apply: (args, id) => applyAnsweredEarly(id, args[0]),
   range: (args) => engine.range(args[0]),
+  readTxn: (args) => engine.readTxn(args[0]),
   rangeEncoded: (args) =>
     engine.rangeEncoded(etcdserverpb.RangeRequest.decode(args[0])).then(({ revision, body }) => ({ revision, body: forPosting(body, transfers) })),
   readBucket: (args) => engine.readBucket(args[0]),

@@ -32,6 +32,7 @@ import type { EventsPage } from "../WatchableStore.js";
 export interface EngineCalls {
   apply: { args: [batch: ApplyBatch]; result: WireApplyResult };
   range: { args: [request: etcdserverpb.RangeRequest]; result: etcdserverpb.RangeResponse };
+  readTxn: { args: [request: etcdserverpb.TxnRequest]; result: etcdserverpb.TxnResponse };
   /** The request as `RangeRequest.encode` bytes: its key views may share a large network buffer, which a structured clone would copy whole. */
   rangeEncoded: { args: [encodedRequest: Uint8Array]; result: EncodedRange };
   readBucket: { args: [bucket: string]; result: BucketEntry[] };

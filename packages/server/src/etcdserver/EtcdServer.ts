@@ -29,7 +29,7 @@ import {
 } from "@etcd-ts/api";
 import { AuthStore, checkLeaseTimeToLive, checkRange, checkTxn, createTokenProvider, simpleTokenIndex, type AuthInfo } from "@etcd-ts/auth";
 import { Lessor, NotPrimaryError, minLeaseTTL, type LeaseStatus } from "@etcd-ts/lease";
-import { checkTxnRequest, costPut, costTxn, isMvccError, LEASE_OVERHEAD, openEngine, Quota, WatchableStore, type MvccEngine, type WatchStream } from "@etcd-ts/mvcc";
+import { checkTxnRequest, costPut, costTxn, isMvccError, isTxnReadonly, LEASE_OVERHEAD, openEngine, Quota, WatchableStore, type MvccEngine, type WatchStream } from "@etcd-ts/mvcc";
 import {
   ErrProposalDropped,
   MemoryStorage,
@@ -690,17 +690,9 @@ export class EtcdServer implements RaftKV, RaftLessor, Authenticator, Cluster, W
     return this.readTxn(request);
   }
 
-  /**
-   * readTxn evaluates a read-only txn in the store. The engine has no read-only txn call yet,
-   * so it goes as a batch of one op at index 0 (no consistent index written, no events); the
-   * engine answers a txn of ranges from a read view.
-   */
+  /** readTxn evaluates a read-only txn from a read view of the store (no write transaction). */
   private async readTxn(request: pb.TxnRequest): Promise<pb.TxnResponse> {
-    const result = await this.engine.apply({ index: 0, term: 0, ops: [{ op: "txn", request }] });
-    const outcome = result.results[0]!;
-    if (!outcome.ok) throw outcome.error.toApiError();
-    // A "txn" op's response is a TxnResponse (mvcc's ApplyResponse is a union over the ops).
-    const response = outcome.response as pb.TxnResponse;
+    const response = await this.engine.readTxn(request);
     response.header = this.header(response.header?.revision ?? 0);
     return response;
   }
@@ -944,14 +936,14 @@ function checkBackendWithinWal(consistentIndex: number, lastWalIndex: number): v
 }
 
 /**
- * isTxnReadonly tells whether a txn is served as a read: etcd's isTxnReadonly — every op of
- * both branches is a range (a nested txn, even of ranges only, or an empty op goes through raft).
+ * isTxnReadonly tells whether a txn is served as a read (mvcc's, etcd's isTxnReadonly): every
+ * op of both branches is a range; a nested txn, even of ranges only, or an empty op goes
+ * through raft.
  */
-export function isTxnReadonly(txn: pb.TxnRequest): boolean {
-  return [...txn.success, ...txn.failure].every((op) => op.request?.$case === "requestRange");
-}
+export { isTxnReadonly };
 
 /** isTxnSerializable tells whether every range of a read-only txn is serializable (etcd's isTxnSerializable). */
 export function isTxnSerializable(txn: pb.TxnRequest): boolean {
-  return [...txn.success, ...txn.failure].every((op) => op.request?.$case === "requestRange" && op.request.requestRange.serializable);
+  const serializable = (op: pb.RequestOp): boolean => op.request?.$case === "requestRange" && op.request.requestRange.serializable;
+  return txn.success.every(serializable) && txn.failure.every(serializable);
 }
