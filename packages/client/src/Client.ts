@@ -20,10 +20,14 @@
  * dropped, so a member that vanished without closing its connections (a partition, a frozen
  * host) is noticed and its watches and keep-alives move to another endpoint.
  *
+ * A client of a server in the same process needs no socket: `new Client({ channel })` makes
+ * its calls on a {@link Channel} (`@etcd-ts/server`'s `startEtcd()` hands one back ready).
+ *
  * `close()` cancels calls in flight, ends every watch and keep-alive, clears every timer and
  * closes the connections: a process with nothing else to do then exits.
  */
 import { Auth } from "./Auth.js";
+import type { Channel } from "./Channel.js";
 import { Cluster } from "./Cluster.js";
 import { Maintenance } from "./Maintenance.js";
 import { Namespace } from "./Namespace.js";
@@ -65,6 +69,29 @@ export interface ClientOptions {
   readonly dialKeepAliveTimeout?: number | undefined;
 }
 
+/**
+ * ChannelClientOptions configure a client that makes its calls on an in-process
+ * {@link Channel} instead of connecting to endpoints; only `channel` is required.
+ */
+export interface ChannelClientOptions {
+  /** channel carries every call (see `Channel.ts`); closing the client does not close it. */
+  readonly channel: Channel;
+  /** username and password turn on authentication (a token is fetched and refreshed). */
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  /** callTimeout (ms) is the default `timeout` of every unary call. Default: none. */
+  readonly callTimeout?: number | undefined;
+  /** maxAttempts bounds the attempts of one call. Default 10. */
+  readonly maxAttempts?: number | undefined;
+  /** retryBackoffMs is the first retry delay, doubled per attempt. Default 50. */
+  readonly retryBackoffMs?: number | undefined;
+  /** maxRetryBackoffMs caps the retry delay. Default 1000. */
+  readonly maxRetryBackoffMs?: number | undefined;
+}
+
+/** CHANNEL_ENDPOINT is the one endpoint a channel client lists: the channel (never dialed). */
+const CHANNEL_ENDPOINT = "in-process:0";
+
 /** Client is an etcd v3 client: the root {@link Namespace} plus Auth, Cluster and Maintenance. */
 export class Client extends Namespace {
   /** auth administers users, roles and permissions. */
@@ -74,21 +101,30 @@ export class Client extends Namespace {
   /** maintenance: status, alarms, defragment, hashes, snapshot, leader transfer. */
   readonly maintenance: Maintenance;
 
-  /** Creates a client; it connects lazily, on the first call. */
-  constructor(options: ClientOptions) {
-    const transport = new Transport({
-      endpoints: typeof options.endpoints === "string" ? [options.endpoints] : options.endpoints,
+  /**
+   * Creates a client; it connects lazily, on the first call. Given `channel` instead of
+   * `endpoints`, it makes every call on that channel, in-process.
+   */
+  constructor(options: ClientOptions | ChannelClientOptions) {
+    const common = {
       username: options.username,
       password: options.password,
-      tls: options.tls,
-      dialTimeout: options.dialTimeout ?? 5000,
       callTimeout: options.callTimeout,
       maxAttempts: options.maxAttempts ?? 10,
       retryBackoffMs: options.retryBackoffMs ?? 50,
       maxRetryBackoffMs: options.maxRetryBackoffMs ?? 1000,
-      keepAliveTime: options.dialKeepAliveTime ?? 30_000,
-      keepAliveTimeout: options.dialKeepAliveTimeout ?? 10_000,
-    });
+    };
+    const transport =
+      "channel" in options
+        ? new Transport({ ...common, endpoints: [CHANNEL_ENDPOINT], channel: options.channel, dialTimeout: 0, keepAliveTime: 0, keepAliveTimeout: 0 })
+        : new Transport({
+            ...common,
+            endpoints: typeof options.endpoints === "string" ? [options.endpoints] : options.endpoints,
+            tls: options.tls,
+            dialTimeout: options.dialTimeout ?? 5000,
+            keepAliveTime: options.dialKeepAliveTime ?? 30_000,
+            keepAliveTimeout: options.dialKeepAliveTimeout ?? 10_000,
+          });
     super({ transport, watches: new WatchManager(transport), keepAlives: new KeepAliveManager(transport) }, KeySpace.ROOT);
     this.auth = new Auth(transport, KeySpace.ROOT);
     this.cluster = new Cluster(transport);

@@ -12,7 +12,9 @@
  * @packageDocumentation
  */
 export { Client } from "./Client.js";
-export type { ClientOptions } from "./Client.js";
+export type { ChannelClientOptions, ClientOptions } from "./Client.js";
+export { isChannelStatus } from "./Channel.js";
+export type { Channel, ChannelCallOptions, ChannelMetadata, ChannelStatus, ChannelStream, ChannelStreamHandlers } from "./Channel.js";
 export { Namespace } from "./Namespace.js";
 export { KV } from "./KV.js";
 export type {

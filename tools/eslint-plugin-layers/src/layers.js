@@ -2,15 +2,18 @@
 //
 // Imports point down the list only: a package may import the packages ranked below it,
 // never one above it or beside it. `raft` and `api` import nothing of ours.
+// The server sits above the client and the concurrency recipes: as etcd's v3lock/v3election
+// run clientv3/concurrency over an in-process client, the server uses @etcd-ts/client and
+// @etcd-ts/concurrency (over a channel, no socket); neither of them may import the server.
 // The test kit is importable by every package's tests and imports nothing of ours; the benchmarks
 // also use it at run time (to start the servers they measure). The apps at the top (the daemon,
 // the benchmarks) may import every package but not each other.
 
 /** Package names from the top of the stack to the bottom (DESIGN §2). */
 export const LAYER_ORDER = Object.freeze([
+  "@etcd-ts/server",
   "@etcd-ts/concurrency",
   "@etcd-ts/client",
-  "@etcd-ts/server",
   "@etcd-ts/auth",
   "@etcd-ts/lease",
   "@etcd-ts/mvcc",

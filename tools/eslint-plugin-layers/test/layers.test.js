@@ -35,6 +35,13 @@ test("mvcc re-exporting server and dynamically importing lease is rejected", asy
   ]);
 });
 
+test("the client or the concurrency recipes importing the server is rejected: the server sits above them", async () => {
+  assert.deepEqual(await layerMessages("client-imports-server"), [
+    "@etcd-ts/client may not import @etcd-ts/server: imports point down the layer list (DESIGN §2).",
+    "@etcd-ts/client may not import @etcd-ts/concurrency: imports point down the layer list (DESIGN §2).",
+  ]);
+});
+
 test("reaching into another package's src/ is rejected even when the layer allows it", async () => {
   assert.deepEqual(await layerMessages("client-deep-src"), [
     "@etcd-ts/client may not reach into @etcd-ts/api's src/: import the package's public API.",
@@ -61,6 +68,11 @@ test("allowedImport follows the list order, with leaves and apps as stated", () 
   assert.equal(allowedImport("@etcd-ts/etcd", "@etcd-ts/server"), true);
   assert.equal(allowedImport("@etcd-ts/etcd", "@etcd-ts/benchmarks"), false);
   assert.equal(allowedImport("@etcd-ts/concurrency", "@etcd-ts/client"), true);
+  assert.equal(allowedImport("@etcd-ts/server", "@etcd-ts/client"), true);
+  assert.equal(allowedImport("@etcd-ts/server", "@etcd-ts/concurrency"), true);
+  assert.equal(allowedImport("@etcd-ts/client", "@etcd-ts/server"), false);
+  assert.equal(allowedImport("@etcd-ts/concurrency", "@etcd-ts/server"), false);
+  assert.equal(allowedImport("@etcd-ts/client", "@etcd-ts/concurrency"), false);
   assert.equal(allowedImport("@etcd-ts/lease", "@etcd-ts/auth"), false);
   assert.equal(allowedImport("@etcd-ts/raft", "@etcd-ts/testkit"), true);
   assert.equal(allowedImport("@etcd-ts/testkit", "@etcd-ts/api"), false);

@@ -22,6 +22,7 @@
  */
 import type * as http2 from "node:http2";
 import { GrpcStatus, encodeFrame, formatGrpcTimeout, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
+import type { CallConnection, Metadata } from "./CallConnection.js";
 import { CallError } from "./CallStatus.js";
 import type { ConnectionOptions } from "./ConnectionOptions.js";
 import type { GrpcCall } from "./GrpcCall.js";
@@ -29,14 +30,13 @@ import { Session } from "./Session.js";
 import { StreamCall, type Call, type CallHandlers } from "./StreamCall.js";
 import { UnaryCall } from "./UnaryCall.js";
 
-/** Metadata is a call's custom headers (lower-case names), e.g. `{ token }`. */
-export type Metadata = Readonly<Record<string, string>>;
+export type { Metadata } from "./CallConnection.js";
 
 /** Stream IDs are 31-bit and never reused: a session is retired well before they run out. */
 const RETIRE_AFTER_STREAM_ID = 2 ** 31 - 1 - 2 ** 20;
 
 /** Connection is one endpoint's connection; see the module comment. */
-export class Connection {
+export class Connection implements CallConnection {
   private session: Session | undefined;
   /** Every session not yet gone, the current one and those still finishing their calls. */
   private readonly sessions = new Set<Session>();

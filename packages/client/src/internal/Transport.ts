@@ -1,6 +1,7 @@
 /**
  * The client's connection layer: one HTTP/2 connection per endpoint (`Connection.ts`, gRPC
- * over node:http2), the retry and failover rules for unary calls, auth tokens, and streams
+ * over node:http2) — or, for a client given a {@link Channel}, that channel as its one
+ * endpoint (`ChannelConnection.ts`, no socket) — the retry and failover rules for unary calls, auth tokens, and streams
  * for the Watch, Lease and Maintenance APIs.
  *
  * Retry rules (etcd's Go client's, made explicit):
@@ -29,7 +30,10 @@ import {
 import type { MethodDefinition, PartialMessage, StatusLike } from "@etcd-ts/api";
 import { CallTimeoutError, ClientClosedError, NoEndpointAvailableError, UnknownOutcomeError } from "../errors.js";
 import { CallError } from "./CallStatus.js";
-import { Connection, type Metadata } from "./Connection.js";
+import type { Channel } from "../Channel.js";
+import type { CallConnection, Metadata } from "./CallConnection.js";
+import { ChannelConnection } from "./ChannelConnection.js";
+import { Connection } from "./Connection.js";
 import type { TlsOptions } from "./ConnectionOptions.js";
 import { Endpoints, type EndpointAddress } from "./Endpoints.js";
 import type { Call, CallHandlers } from "./StreamCall.js";
@@ -55,6 +59,8 @@ export interface TransportOptions {
   readonly maxRetryBackoffMs: number;
   readonly keepAliveTime: number;
   readonly keepAliveTimeout: number;
+  /** channel, when set, carries every call in-process (see `Channel.ts`); `endpoints` then names it alone. */
+  readonly channel?: Channel | undefined;
 }
 
 /** How a call may be retried, and where it goes. */
@@ -93,7 +99,7 @@ function isTransportFailure(err: StatusLike): boolean {
 /** Transport owns the connections, the token and the retry loop. */
 export class Transport {
   readonly endpoints: Endpoints;
-  private readonly connections = new Map<string, Connection>();
+  private readonly connections = new Map<string, CallConnection>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; reject: (e: Error) => void }>();
   private readonly closeHooks = new Set<() => void>();
   private token: string | undefined;
@@ -117,9 +123,12 @@ export class Transport {
   }
 
   /** connection returns (creating on first use) the connection to an endpoint. */
-  connection(endpoint: EndpointAddress): Connection {
+  connection(endpoint: EndpointAddress): CallConnection {
     let connection = this.connections.get(endpoint.address);
-    if (connection === undefined) {
+    if (connection === undefined && this.options.channel !== undefined) {
+      connection = new ChannelConnection(this.options.channel);
+      this.connections.set(endpoint.address, connection);
+    } else if (connection === undefined) {
       connection = new Connection({
         endpoint,
         tls: this.options.tls,

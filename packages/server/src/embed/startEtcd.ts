@@ -4,6 +4,13 @@
  * on close) when none is given. Resolves once the member serves; `close()` stops it cleanly
  * so the process can exit.
  *
+ * ```ts
+ * const etcd = await startEtcd({ listenClientUrls: ["http://127.0.0.1:0"] });
+ * await etcd.client.put("greeting", "hello"); // in-process: no socket
+ * // other processes connect to etcd.clientUrls
+ * await etcd.close();
+ * ```
+ *
  * Client TLS is set up in etcd's order, before the data dir is touched: the cipher suites are
  * checked, auto TLS makes its certificate, every `https://` listen URL needs a certificate and
  * key (etcd's "TLS key/cert (--cert-file, --key-file) must be provided for client url ..."),
@@ -11,6 +18,7 @@
  * later, once it serves; the messages are the same).
  */
 import { mkdtemp, rm } from "node:fs/promises";
+import { Client, type Channel } from "@etcd-ts/client";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig, type ClientTlsConfig, type EtcdConfig, type EtcdConfigOptions } from "../config/EtcdConfig.js";
@@ -35,6 +43,15 @@ import { registerWatch } from "../v3rpc/watch.js";
 /** Etcd is a running embedded member. */
 export interface Etcd {
   readonly server: EtcdServer;
+  /**
+   * client is a typed @etcd-ts/client Client of this member, connected in-process (its calls
+   * go to the gRPC handlers directly: no socket, no HTTP/2, the same answers). `close()`
+   * closes it. It does not authenticate: with auth enabled, make another with
+   * `new Client({ channel, username, password })` over `channel`.
+   */
+  readonly client: Client;
+  /** channel carries @etcd-ts/client calls to this member in-process (`new Client({ channel })`). */
+  readonly channel: Channel;
   /** clientUrls are the URLs it serves clients on (actual ports when 0 was asked; `https://` for TLS). */
   readonly clientUrls: readonly string[];
   /** config is the member's config as it runs (with auto TLS, `clientTls` names the generated files). */
@@ -110,14 +127,19 @@ export async function startEtcd(options: EtcdConfigOptions = {}, events: EtcdEve
     await server.readyNotify();
     for (const listener of listeners) listener.serve();
     const running = server;
+    const channel = grpc.channel();
+    const client = new Client({ channel });
     let closed = false;
     return {
       server: running,
+      client,
+      channel,
       clientUrls,
       config,
       async close() {
         if (closed) return;
         closed = true;
+        await client.close();
         grpc.abortAll();
         await Promise.all(listeners.map((l) => l.close()));
         await running.close();

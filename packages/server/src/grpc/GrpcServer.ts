@@ -22,6 +22,8 @@
  * (flow control then stops the client), and a handler waiting in `drained()` is released when
  * the call ends.
  *
+ * The same handlers serve in-process calls without HTTP/2 (`channel()`, InProcessChannel.ts).
+ *
  * Not here: listening and TLS (see ClientListener), the etcd services themselves.
  */
 import { constants as http2Constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
@@ -36,6 +38,8 @@ import {
   type MethodDefinition,
   type PartialMessage,
 } from "@etcd-ts/api";
+import type { Channel, ChannelStatus } from "@etcd-ts/client";
+import { InProcessChannel } from "./InProcessChannel.js";
 import { StatusError, toGrpcStatus } from "./StatusError.js";
 import { bindCommonName, boundCommonName } from "../tls/commonName.js";
 
@@ -93,7 +97,8 @@ export interface CallObserver {
   sent?(method: MethodDefinition<unknown, unknown>, bytes: number): void;
 }
 
-type Route =
+/** Route is a registered method and its handler. */
+export type Route =
   | { readonly kind: "unary"; readonly method: MethodDefinition<unknown, unknown>; readonly handler: UnaryHandler<unknown, unknown> }
   | { readonly kind: "stream"; readonly method: MethodDefinition<unknown, unknown>; readonly handler: StreamHandler<unknown, unknown> };
 
@@ -115,7 +120,8 @@ const RESERVED_HEADERS = new Set(["content-type", "te", "grpc-timeout", "grpc-en
 export class GrpcServer {
   private readonly routes = new Map<string, Route>();
   private readonly services = new Set<string>();
-  private readonly active = new Set<Call>();
+  /** Calls in flight, over HTTP/2 or in-process: `abortAll` ends them. */
+  private readonly active = new Set<{ abort(reason: unknown): void }>();
 
   constructor(private readonly options: GrpcServerOptions) {}
 
@@ -170,6 +176,22 @@ export class GrpcServer {
   streamHandler(path: string): StreamHandler<unknown, unknown> | undefined {
     const route = this.routes.get(path);
     return route?.kind === "stream" ? route.handler : undefined;
+  }
+
+  /**
+   * channel is @etcd-ts/client's Channel served by this server's handlers, in-process (no
+   * socket): `new Client({ channel: grpc.channel() })` is a client of this member. See
+   * `InProcessChannel.ts` for what it carries and what it leaves out (the call observer).
+   */
+  channel(): Channel {
+    return new InProcessChannel({
+      route: (path) => this.routes.get(path),
+      unknownPath: (path): ChannelStatus => {
+        const [code, details] = this.unknownPath(path);
+        return { code, details };
+      },
+      active: this.active,
+    });
   }
 
   /** abortAll cancels every call in flight (server shutdown). */
@@ -253,7 +275,7 @@ class Call {
     private readonly route: Route,
     private readonly options: GrpcServerOptions,
     timeout: number | undefined,
-    private readonly active: Set<Call>,
+    private readonly active: Set<{ abort(reason: unknown): void }>,
   ) {
     this.deframer = new GrpcDeframer((bytes) => this.onMessage(bytes), options.maxReceiveMessageSize);
     const metadata: Record<string, string> = {};
