@@ -77,10 +77,10 @@ describe("naming", () => {
     const addresses: string[] = [];
     for (const name of ["one", "two"]) {
       const s = new grpc.Server();
-      s.addService(health.HealthService as unknown as grpc.ServiceDefinition, {
+      s.addService(health.HealthService, {
         check: (_call: unknown, callback: grpc.sendUnaryData<health.HealthCheckResponse>) =>
           callback(null, { status: name === "one" ? health.HealthCheckResponse_ServingStatus.SERVING : health.HealthCheckResponse_ServingStatus.NOT_SERVING }),
-      } as unknown as grpc.UntypedServiceImplementation);
+      });
       const port = await new Promise<number>((resolve, reject) => s.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
       servers.push(s);
       addresses.push(`127.0.0.1:${port}`);

@@ -14,7 +14,7 @@ if (kind === "ours") {
   console.log(listener.address().port);
 } else {
   const server = new grpc.Server();
-  server.addService({ range: pb.KVService.range } as unknown as grpc.ServiceDefinition, { range: (_call: unknown, cb: (e: null, r: unknown) => void) => cb(null, response) });
+  server.addService({ range: pb.KVService.range }, { range: (_call: unknown, cb: (e: null, r: unknown) => void) => cb(null, response) });
   const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
   console.log(port);
 }

@@ -7,7 +7,7 @@
  * usage: pnpm --filter @etcd-ts/server bench [--conns=4] [--inflight=64] [--seconds=5]
  */
 import { spawn } from "node:child_process";
-import { connect } from "node:http2";
+import { connect, type IncomingHttpHeaders } from "node:http2";
 import { join } from "node:path";
 import { etcdserverpb as pb, frameMessage } from "@etcd-ts/api";
 
@@ -19,7 +19,7 @@ const body = frameMessage(pb.RangeRequest.encode({ key: new TextEncoder().encode
 
 async function run(kind: string): Promise<number> {
   const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "grpc-server.fixture.ts"), kind], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise<number>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const port = await new Promise<number>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
   let calls = 0;
   let errors = 0;
   const deadline = Date.now() + seconds * 1000;
@@ -32,7 +32,7 @@ async function run(kind: string): Promise<number> {
           while (Date.now() < deadline) {
             await new Promise<void>((resolve) => {
               const req = session.request({ ":method": "POST", ":path": pb.KVService.range.path, "content-type": "application/grpc", te: "trailers" });
-              req.on("trailers", (t) => (t["grpc-status"] === "0" ? calls++ : errors++));
+              req.on("trailers", (t: IncomingHttpHeaders) => (t["grpc-status"] === "0" ? calls++ : errors++));
               req.on("data", () => undefined);
               req.on("close", resolve);
               req.end(body);

@@ -68,7 +68,7 @@ interface Rpc {
 
 async function call(target: Target, rpc: Rpc, token: string | undefined): Promise<Answer> {
   const streaming = rpc.method.requestStream || rpc.method.responseStream;
-  const outcome = await grpcCall(target.address, rpc.method.path, [grpcFrame(rpc.method.requestType.encode(rpc.request as never))], {
+  const outcome = await grpcCall(target.address, rpc.method.path, [grpcFrame(rpc.method.requestType.encode(rpc.request))], {
     session: target.session,
     headers: token === undefined ? {} : { token },
     end: !rpc.stream,
@@ -110,8 +110,8 @@ const LEASE = 1000n;
 const LEASE_C = 2000n;
 const rpc = <Req, Res>(name: string, method: MethodDefinition<Req, Res>, request: PartialMessage<Req>, more: Partial<Rpc> = {}): Rpc => ({
   name,
-  method: method as MethodDefinition<unknown, unknown>,
-  request: request as PartialMessage<unknown>,
+  method,
+  request,
   ...more,
 });
 const watchSummary = (r: unknown): string => {
@@ -258,7 +258,7 @@ describe("with auth enabled", () => {
   }
 
   test("no token: every RPC answers as etcd's does", async () => {
-    await column("no token", [...EVERY_RPC, ...MEMBERSHIP], async () => undefined);
+    await column("no token", [...EVERY_RPC, ...MEMBERSHIP], () => Promise.resolve(undefined));
   });
 
   test("the token of a user deleted a moment ago: every RPC answers as etcd's does", async () => {
@@ -329,7 +329,7 @@ describe("with auth enabled", () => {
     const stale = await authenticate("alice", "alicepw");
     // etcd's simple tokens expire TTL after their last use; its sweep runs every second.
     await new Promise((r) => setTimeout(r, (TOKEN_TTL_SECONDS + 3) * 1000));
-    await column("expired", [...EVERY_RPC, ...MEMBERSHIP], async () => stale);
+    await column("expired", [...EVERY_RPC, ...MEMBERSHIP], () => Promise.resolve(stale));
   });
 
   test("the answers that differ from etcd's are only the known ones, for the reasons listed", () => {

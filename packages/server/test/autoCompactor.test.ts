@@ -19,7 +19,7 @@ test("revision mode compacts to current minus retention every 5 minutes, on the 
     let revision = 100;
     let leader = true;
     const compacted: number[] = [];
-    const compactor = new AutoCompactor({ isLeader: () => leader, currentRevision: () => revision, compact: async (r) => void compacted.push(r) }, "revision", "30");
+    const compactor = new AutoCompactor({ isLeader: () => leader, currentRevision: () => revision, compact: (r) => { compacted.push(r); return Promise.resolve(); } }, "revision", "30");
     compactor.start();
     mock.timers.tick(5 * 60_000);
     assert.deepEqual(compacted, [70]);
@@ -43,7 +43,7 @@ test("periodic mode compacts to the revision sampled one retention ago", () => {
   try {
     let revision = 1;
     const compacted: number[] = [];
-    const compactor = new AutoCompactor({ isLeader: () => true, currentRevision: () => revision, compact: async (r) => void compacted.push(r) }, "periodic", "100s");
+    const compactor = new AutoCompactor({ isLeader: () => true, currentRevision: () => revision, compact: (r) => { compacted.push(r); return Promise.resolve(); } }, "periodic", "100s");
     compactor.start(); // sample at t=0: revision 1
     for (let t = 1; t <= 20; t++) {
       revision = t * 10; // revision grows 10 per 10 s

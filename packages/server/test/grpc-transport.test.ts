@@ -1,7 +1,7 @@
 // Our gRPC server transport against real clients over real sockets: grpc-js for the happy
 // paths and etcd-style errors, raw node:http2 for hostile frames. One port also serves HTTP/1.
 import assert from "node:assert/strict";
-import { connect, constants } from "node:http2";
+import { connect, constants, type IncomingHttpHeaders } from "node:http2";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { decodeGrpcMessage, errorFromStatus, etcdserverpb as pb, framePrefix, GrpcStatus, LeaseNotFoundError, type MethodDefinition, type PartialMessage } from "@etcd-ts/api";
@@ -105,7 +105,7 @@ describe("bidi streams", () => {
     const responses: pb.WatchResponse[] = [];
     const done = new Promise<void>((resolve, reject) => {
       stream.on("data", (r: pb.WatchResponse) => responses.push(r));
-      stream.on("status", (s: grpc.StatusObject) => (s.code === 0 ? resolve() : reject(new Error(s.details))));
+      stream.on("status", (s: grpc.StatusObject) => (s.code === grpc.status.OK ? resolve() : reject(new Error(s.details))));
       stream.on("error", reject);
     });
     stream.write({ requestUnion: { $case: "createRequest", createRequest: { key: Uint8Array.of(1) } } });
@@ -135,8 +135,9 @@ function rawCall(path: string, body: Buffer, endStream = true): Promise<{ status
       status ??= headers["grpc-status"] as string | undefined;
       message ??= headers["grpc-message"] as string | undefined;
     });
-    req.on("trailers", (trailers) => {
-      status = trailers["grpc-status"] as string;
+    // ClientHttp2Stream's own `on` overloads hide Http2Stream's "trailers" one: typed here.
+    req.on("trailers", (trailers: IncomingHttpHeaders) => {
+      status = trailers["grpc-status"] as string | undefined;
       message = trailers["grpc-message"] as string | undefined;
     });
     req.on("data", () => undefined);

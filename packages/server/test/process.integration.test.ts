@@ -16,7 +16,7 @@ const fixture = (name: string): string => join(import.meta.dirname, "fixtures", 
 async function startMember(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", fixture("member.ts"), dataDir, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
+    child.stdout.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
     child.once("exit", (code) => reject(new Error(`member exited with ${code}`)));
   });
   return child;
@@ -73,7 +73,7 @@ test("kill -9 during writes: every acknowledged write is there after restart", {
 test("an embedded member closes cleanly: the process exits by itself and the temporary data dir is gone", { timeout: 60_000 }, async () => {
   const child = spawn(process.execPath, ["--import", "tsx", fixture("embed-exit.ts")], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect as http2Connect } from "node:http2";
+import { connect as http2Connect, type IncomingHttpHeaders } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
@@ -27,7 +27,7 @@ const hostPort = (url: string): string => url.replace(/^https?:\/\//, "");
 const portOf = (url: string): number => Number(new URL(url).port);
 
 /** until polls `check` (new connections each time) until it holds, for up to 30 s. */
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -112,7 +112,7 @@ describe("server TLS beside a cleartext listener", { skip, timeout: 120_000 }, (
         const method = pb.KVService.range;
         const stream = session.request({ ":method": "POST", ":path": method.path, "content-type": "application/grpc", te: "trailers" });
         const frame = encodeFrame(method.requestType, { key: Buffer.from("tls-key") });
-        stream.on("trailers", (trailers) => resolve(String(trailers["grpc-status"])));
+        stream.on("trailers", (trailers: IncomingHttpHeaders) => resolve(String(trailers["grpc-status"])));
         stream.on("data", () => undefined);
         stream.on("error", reject);
         stream.end(frame);
@@ -174,7 +174,7 @@ describe("mutual TLS (--client-cert-auth, --trusted-ca-file, --client-crl-file)"
     const result = await etcdctl(hostPort(url), ["--command-timeout", "2s", ...tlsFlags(fixtures.ca), "get", "m"]);
     assert.notEqual(result.code, 0);
     await assert.rejects(https(`${url}/health`, { ca: fixtures.ca }));
-    await until("the refusal to be reported", async () => rejections.some((line) => /^127\.0\.0\.1:\d+ tls: client didn't provide a certificate$/.test(line)));
+    await until("the refusal to be reported", () => rejections.some((line) => /^127\.0\.0\.1:\d+ tls: client didn't provide a certificate$/.test(line)));
   });
 
   it("refuses a certificate from another CA", async () => {

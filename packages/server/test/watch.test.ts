@@ -72,7 +72,7 @@ test("a watcher with fragment gets large responses in pieces, the last one unfla
     const big = new Uint8Array(7 * 1024).fill(1);
     const txn = pb.TxnRequest.create({ success: Array.from({ length: 8 }, (_, i) => ({ request: { $case: "requestPut" as const, requestPut: { key: Buffer.from(`frag/${i}`), value: big } } })) });
     await etcd.server.propose("txn", txn);
-    const second = (await etcd.server.propose("txn", txn)) as pb.TxnResponse;
+    const second = await etcd.server.propose("txn", txn);
     w.send({
       requestUnion: {
         $case: "createRequest",
@@ -111,9 +111,9 @@ test("a progress request waits for the events at or below its revision: a watche
   // sent the progress at revision 51 before the events 2..51 of a watcher from revision 2.
   // etcd 3.5.8+ (and this test) send it only once every watcher on the stream is synced,
   // behind their events; both put it on watch ID -1.
-  const first = (await put("pr/k", "0")) as pb.PutResponse;
+  const first = await put("pr/k", "0");
   let last = first;
-  for (let i = 1; i < 50; i++) last = (await put("pr/k", String(i))) as pb.PutResponse;
+  for (let i = 1; i < 50; i++) last = await put("pr/k", String(i));
   // The create and the progress request arrive in one DATA frame, so the server reads the
   // progress request while the watcher's catch-up read is still in the storage worker.
   const session = http2Connect(etcd.clientUrls[0]!);
@@ -154,7 +154,7 @@ test("a progress request waits for the events at or below its revision: a watche
 
 test("a watcher starting at a compacted revision is cancelled with the compact revision", async () => {
   await put("c/k", "1");
-  const second = (await put("c/k", "2")) as pb.PutResponse;
+  const second = await put("c/k", "2");
   await etcd.server.propose("compact", pb.CompactionRequest.create({ revision: second.header!.revision }));
   const w = watchStream();
   try {

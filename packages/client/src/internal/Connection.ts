@@ -68,7 +68,9 @@ export class Connection implements CallConnection {
       };
       const onAbort = (): void => {
         done(false);
-        reject(signal?.reason);
+        // Whatever the aborter chose (an Error or not) is passed on unchanged, as a rethrow.
+        const reason: unknown = signal?.reason;
+        reject(reason);
       };
       if (until !== Infinity) timer = setTimeout(() => done(false), Math.max(0, until - Date.now()));
       signal?.addEventListener("abort", onAbort, { once: true });

@@ -69,7 +69,7 @@ export abstract class GrpcCall<Req, Res> {
   ) {
     const stream = session.h2.request(headers, { endStream: false }) as CallStream;
     this.stream = stream;
-    stream[CALL] = this as GrpcCall<unknown, unknown>;
+    stream[CALL] = this;
     session.callStarted();
     stream.on("response", onStreamResponse);
     stream.on("trailers", onStreamTrailers);

@@ -326,7 +326,9 @@ export class Transport {
       const onAbort = (): void => {
         clearTimeout(entry.timer);
         this.timers.delete(entry);
-        reject(signal?.reason);
+        // Whatever the aborter chose (an Error or not) is passed on unchanged, as a rethrow.
+        const reason: unknown = signal?.reason;
+        reject(reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.timers.add(entry);

@@ -349,7 +349,7 @@ class HttpCall {
   /** toRequest gives the handler the request as the gRPC server would decode it (or its error). */
   private toRequest(partial: Record<string, unknown>): unknown {
     if (!this.method) return partial; // the call fails Unimplemented before reading it
-    const bytes = this.method.requestType.encode(partial as PartialMessage<unknown>);
+    const bytes = this.method.requestType.encode(partial);
     if (bytes.length > this.maxReceive) {
       throw new StatusError(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${bytes.length} vs. ${this.maxReceive})`);
     }
@@ -364,7 +364,7 @@ class HttpCall {
   /** responseJson writes a handler's response as the client side of gRPC would decode it. */
   private responseJson(response: unknown): string {
     const codec = this.method!.responseType;
-    const decoded = codec.decode(codec.encode(response as PartialMessage<unknown>));
+    const decoded = codec.decode(codec.encode(response));
     return messageToJson(this.route.response, decoded as Record<string, unknown>);
   }
 
@@ -395,8 +395,15 @@ class HttpCall {
   }
 }
 
-async function* singleRequest(request: unknown): AsyncIterable<unknown> {
-  yield request;
+/** singleRequest is a server-streaming route's request stream: its one message, then the end. */
+function singleRequest(request: unknown): AsyncIterable<unknown> {
+  const pending = [request];
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: (): Promise<IteratorResult<unknown>> =>
+        Promise.resolve(pending.length > 0 ? { done: false, value: pending.shift() } : { done: true, value: undefined }),
+    }),
+  };
 }
 
 /** gatewayMetadata is the gRPC metadata grpc-gateway derives from the HTTP headers. */

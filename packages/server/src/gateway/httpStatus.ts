@@ -3,7 +3,7 @@
  * `runtime.HTTPStatusFromCode` (FailedPrecondition is 412 there, not v2's 400), and Go's
  * `http.StatusText` for the streaming error's `http_status`.
  */
-import { GrpcStatus, type GrpcStatusCode } from "@etcd-ts/api";
+import { GrpcStatus } from "@etcd-ts/api";
 
 const BY_CODE: Readonly<Record<number, number>> = {
   [GrpcStatus.OK]: 200,
@@ -25,8 +25,11 @@ const BY_CODE: Readonly<Record<number, number>> = {
   [GrpcStatus.DATA_LOSS]: 500,
 };
 
-/** httpStatusFromCode maps a gRPC status code to the gateway's HTTP status (500 if unknown). */
-export function httpStatusFromCode(code: GrpcStatusCode | number): number {
+/**
+ * httpStatusFromCode maps a gRPC status code (one of `GrpcStatus`, or any number off the wire)
+ * to the gateway's HTTP status (500 if unknown).
+ */
+export function httpStatusFromCode(code: number): number {
   return BY_CODE[code] ?? 500;
 }
 

@@ -127,12 +127,12 @@ export class GrpcServer {
 
   /** addUnary registers the handler of a unary method. */
   addUnary<Req, Res>(method: MethodDefinition<Req, Res>, handler: UnaryHandler<Req, Res>): void {
-    this.add({ kind: "unary", method: method as MethodDefinition<unknown, unknown>, handler: handler as UnaryHandler<unknown, unknown> });
+    this.add({ kind: "unary", method, handler: handler as UnaryHandler<unknown, unknown> });
   }
 
   /** addStream registers the handler of a streaming method (client, server or bidi). */
   addStream<Req, Res>(method: MethodDefinition<Req, Res>, handler: StreamHandler<Req, Res>): void {
-    this.add({ kind: "stream", method: method as MethodDefinition<unknown, unknown>, handler: handler as StreamHandler<unknown, unknown> });
+    this.add({ kind: "stream", method, handler: handler as StreamHandler<unknown, unknown> });
   }
 
   private add(route: Route): void {
@@ -492,7 +492,7 @@ class Call {
   private sendMessage(response: unknown): boolean {
     if (this.finished || this.stream.destroyed) return false;
     // `encode`, not `encodeFrame`: a v3rpc method's codec may pass pre-encoded responses through `encode` only.
-    const bytes = this.route.method.responseType.encode(response as PartialMessage<unknown>);
+    const bytes = this.route.method.responseType.encode(response);
     const limit = this.options.maxSendMessageSize;
     if (limit !== undefined && bytes.length > limit) {
       throw new StatusError(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: trying to send message larger than max (${bytes.length} vs. ${limit})`);

@@ -8,26 +8,30 @@ import { readdirSync, readFileSync } from "node:fs";
 import { API_VERSION, SERVER_VERSION, type GrpcStatusCode, type MethodDefinition } from "@etcd-ts/api";
 import { Counter, CounterFunc, Gauge, Histogram, Registry, exponentialBuckets, type CounterSeries, type Metric } from "./Registry.js";
 
-/** MemberProbe reads the member's live state for a scrape. */
+/**
+ * MemberProbe reads the member's live state for a scrape. Its readers are taken off the probe and
+ * called detached (a gauge keeps `probe.pending` as its read function), so they are function
+ * properties that must not depend on `this`, not methods.
+ */
 export interface MemberProbe {
-  hasLeader(): boolean;
-  isLeader(): boolean;
-  isLearner(): boolean;
-  committed(): number;
-  applied(): number;
-  pending(): number;
-  dbSize(): number;
-  dbSizeInUse(): number;
-  keys(): number;
-  revision(): number;
-  compactRevision(): number;
-  quotaBytes(): number;
+  readonly hasLeader: () => boolean;
+  readonly isLeader: () => boolean;
+  readonly isLearner: () => boolean;
+  readonly committed: () => number;
+  readonly applied: () => number;
+  readonly pending: () => number;
+  readonly dbSize: () => number;
+  readonly dbSizeInUse: () => number;
+  readonly keys: () => number;
+  readonly revision: () => number;
+  readonly compactRevision: () => number;
+  readonly quotaBytes: () => number;
   /** watchers counts watchers by state; streams the open watch streams. */
-  watchers(): { synced: number; unsynced: number; victims: number };
-  watchStreams(): number;
-  authRevision(): number;
-  walBytesWritten(): number;
-  memberIdHex(): string;
+  readonly watchers: () => { synced: number; unsynced: number; victims: number };
+  readonly watchStreams: () => number;
+  readonly authRevision: () => number;
+  readonly walBytesWritten: () => number;
+  readonly memberIdHex: () => string;
 }
 
 const SECONDS = exponentialBuckets(0.001, 2, 14);
@@ -145,7 +149,7 @@ export class ServerMetrics {
   /** callHandled counts a finished call with its status code's name. */
   callHandled(method: MethodDefinition<unknown, unknown>, code: GrpcStatusCode): void {
     let byCode = this.handledSeries.get(method);
-    if (byCode === undefined) this.handledSeries.set(method, (byCode = new Map()));
+    if (byCode === undefined) this.handledSeries.set(method, (byCode = new Map<GrpcStatusCode, CounterSeries>()));
     let series = byCode.get(code);
     if (series === undefined) {
       series = this.grpcHandled.series({ ...ServerMetrics.grpcLabels(method), grpc_code: GO_CODE_NAMES[code] ?? String(code) });

@@ -5,7 +5,7 @@
  * stream was still open when the test gave up waiting. Used side by side against the real
  * etcd and ours.
  */
-import { connect, constants, type ClientHttp2Session } from "node:http2";
+import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
 import { GrpcDeframer, decodeGrpcMessage, framePrefix } from "@etcd-ts/api";
 
 /** CallOutcome is what a client observed of one call. */
@@ -68,7 +68,7 @@ export function grpcCall(address: string, path: string, chunks: readonly Uint8Ar
       if (typeof fields["grpc-message"] === "string") message = decodeGrpcMessage(fields["grpc-message"]);
     };
     request.on("response", (h) => take(h));
-    request.on("trailers", (t) => take(t));
+    request.on("trailers", (t: IncomingHttpHeaders) => take(t)); // typed: ClientHttp2Stream's overloads hide this event's
     request.on("data", (chunk: Buffer) => {
       responseData = true;
       deframer.push(chunk);
