@@ -69,6 +69,18 @@ export interface Channel {
   stream(path: string, handlers: ChannelStreamHandlers, options: ChannelCallOptions): ChannelStream;
 }
 
+/** ChannelStatusError is a {@link ChannelStatus} as an Error: what a channel rejects a unary call with. */
+export class ChannelStatusError extends Error implements ChannelStatus {
+  /** Creates the error for status `code` with `details` as its message. */
+  constructor(
+    readonly code: number,
+    readonly details: string,
+  ) {
+    super(details);
+    this.name = "ChannelStatusError";
+  }
+}
+
 /** isChannelStatus tells a status a channel rejected with from any other thrown value. */
 export function isChannelStatus(value: unknown): value is ChannelStatus {
   if (typeof value !== "object" || value === null) return false;

@@ -13,7 +13,7 @@
  */
 export { Client } from "./Client.js";
 export type { ChannelClientOptions, ClientOptions } from "./Client.js";
-export { isChannelStatus } from "./Channel.js";
+export { ChannelStatusError, isChannelStatus } from "./Channel.js";
 export type { Channel, ChannelCallOptions, ChannelMetadata, ChannelStatus, ChannelStream, ChannelStreamHandlers } from "./Channel.js";
 export { Namespace } from "./Namespace.js";
 export { KV } from "./KV.js";

@@ -38,7 +38,7 @@ import {
   type MethodDefinition,
   type PartialMessage,
 } from "@etcd-ts/api";
-import type { Channel, ChannelStatus } from "@etcd-ts/client";
+import { ChannelStatusError, type Channel } from "@etcd-ts/client";
 import { InProcessChannel } from "./InProcessChannel.js";
 import { StatusError, toGrpcStatus } from "./StatusError.js";
 import { bindCommonName, boundCommonName } from "../tls/commonName.js";
@@ -186,10 +186,7 @@ export class GrpcServer {
   channel(): Channel {
     return new InProcessChannel({
       route: (path) => this.routes.get(path),
-      unknownPath: (path): ChannelStatus => {
-        const [code, details] = this.unknownPath(path);
-        return { code, details };
-      },
+      unknownPath: (path) => new ChannelStatusError(...this.unknownPath(path)),
       active: this.active,
     });
   }

@@ -15,15 +15,15 @@
  * whose client paused, or that has 64 responses not yet delivered, reports a full buffer to
  * its handler (`send` returns false) until the responses are taken.
  */
-import { GrpcStatus, ProtoDecodeError, type PartialMessage } from "@etcd-ts/api";
-import type { Channel, ChannelCallOptions, ChannelStatus, ChannelStream, ChannelStreamHandlers } from "@etcd-ts/client";
+import { GrpcStatus, ProtoDecodeError } from "@etcd-ts/api";
+import { ChannelStatusError, type Channel, type ChannelCallOptions, type ChannelStatus, type ChannelStream, type ChannelStreamHandlers } from "@etcd-ts/client";
 import type { CallContext, Route, StreamCall } from "./GrpcServer.js";
 import { StatusError, toGrpcStatus } from "./StatusError.js";
 
 /** What the channel needs of its server: the routes, the unknown-path status, the set of calls to abort on stop. */
 export interface Routes {
   route(path: string): Route | undefined;
-  unknownPath(path: string): ChannelStatus;
+  unknownPath(path: string): ChannelStatusError;
   readonly active: Set<{ abort(reason: unknown): void }>;
 }
 
@@ -33,9 +33,9 @@ const OUTBOX_MAX = 64;
 /** The longest delay setTimeout takes (about 24.8 days). */
 const MAX_TIMER_MS = 0x7fff_ffff;
 
-function statusOf(error: unknown): ChannelStatus {
+function statusOf(error: unknown): ChannelStatusError {
   const { code, message } = toGrpcStatus(error);
-  return { code, details: message };
+  return new ChannelStatusError(code, message);
 }
 
 /** InProcessChannel carries a client's calls to the handlers of a GrpcServer; see the module comment. */
@@ -45,12 +45,12 @@ export class InProcessChannel implements Channel {
   async unary(path: string, request: Uint8Array, options: ChannelCallOptions): Promise<Uint8Array> {
     const route = this.routes.route(path);
     if (route === undefined) throw this.routes.unknownPath(path);
-    if (route.kind !== "unary") throw { code: GrpcStatus.UNIMPLEMENTED, details: `${path} is a streaming method` } satisfies ChannelStatus;
+    if (route.kind !== "unary") throw new ChannelStatusError(GrpcStatus.UNIMPLEMENTED, `${path} is a streaming method`);
     const call = new InProcessCall(options, this.routes.active);
     try {
       const decoded = decodeRequest(route, request);
       const response = await Promise.race([route.handler(decoded, call.context), call.aborted]);
-      return route.method.responseType.encode(response as PartialMessage<unknown>);
+      return route.method.responseType.encode(response);
     } catch (error) {
       throw statusOf(call.reason ?? error);
     } finally {
@@ -212,7 +212,7 @@ class InProcessStream implements ChannelStream {
 
   private send(response: unknown): boolean {
     if (this.ending !== undefined) return false;
-    this.outbox.push(this.route.method.responseType.encode(response as PartialMessage<unknown>));
+    this.outbox.push(this.route.method.responseType.encode(response));
     this.schedule();
     return !this.paused && this.outbox.length < OUTBOX_MAX;
   }
