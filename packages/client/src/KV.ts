@@ -20,21 +20,6 @@ import type { CompactResponse, DeleteOptions, DeleteResponse, GetOptions, GetRes
 import { Txn } from "./Txn.js";
 import type { Compare, Op, TxnResponse } from "./Txn.js";
 
-// The types of KV's calls are declared in kvTypes.ts, a leaf that Txn.ts and
-// internal/requests.ts share without importing this file; KV.ts is their public home.
-export type {
-  CompactResponse,
-  DeleteOptions,
-  DeleteResponse,
-  GetOptions,
-  GetResponse,
-  KeyValue,
-  PutOptions,
-  PutResponse,
-  ResponseHeader,
-  SortOrder,
-  SortTarget,
-} from "./kvTypes.js";
 
 const { KVService } = pb;
 

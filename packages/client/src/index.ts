@@ -29,7 +29,7 @@ export type {
   ResponseHeader,
   SortOrder,
   SortTarget,
-} from "./KV.js";
+} from "./kvTypes.js";
 export { Compare, Op, Txn } from "./Txn.js";
 export type { CompareOperator, CompareRange, CompareTarget, OpResult, TxnResponse } from "./Txn.js";
 export { Watch, Watcher } from "./Watch.js";

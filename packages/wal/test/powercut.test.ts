@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Entry, HardState, Snapshot } from "@etcd-ts/raft";
 import { SnapError, Snapshotter, Wal, type WalFileSystem, type WalOptions } from "../src/index.js";
-import { PowerCutDisk, PowerCutError, type PowerCutMode } from "../src/testing/index.js";
+import { PowerCutDisk, PowerCutError, seeded, type PowerCutMode } from "../src/testing/index.js";
 import { META } from "./helpers.js";
 
 const WAL_DIR = "/data/member/wal";
@@ -22,18 +22,6 @@ async function freshDisk(mode: PowerCutMode = "drop", seed = 1): Promise<PowerCu
   await fs.mkdir("/data");
   await fs.fsyncDir("/");
   return disk;
-}
-
-/** The seeded generator the scenarios are drawn from (mulberry32). */
-function random(seed: number): (bound: number) => number {
-  let state = seed >>> 0;
-  return (bound) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * bound);
-  };
 }
 
 function entry(index: number, term: number, size: number, salt: number): Entry {
@@ -310,7 +298,7 @@ function check(label: string, issued: Issued, recovered: LogState): void {
  * goes — at a random change, or at a random moment after its calls with some still in flight.
  */
 async function scenario(mode: PowerCutMode, seed: number): Promise<void> {
-  const next = random(seed);
+  const next = seeded(seed);
   const disk = await freshDisk(mode, seed);
   const options: WalOptions = { segmentSize: 2048 + next(4) * 1024 };
   // Before the first create returns nothing is acknowledged: an empty log or no WAL at all.
@@ -366,7 +354,7 @@ describe("the snapshotter across power cuts", () => {
   for (const mode of ["drop", "tear"] as const) {
     test(`${mode}: the newest snapshot save() returned loads, or one in flight; nothing torn loads`, async () => {
       for (let seed = 1; seed <= 60; seed++) {
-        const next = random(seed);
+        const next = seeded(seed);
         const disk = await freshDisk(mode, seed);
         let acked: number | undefined;
         let index = 0;

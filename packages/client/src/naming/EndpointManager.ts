@@ -7,7 +7,7 @@
  * (Op 0 is "add"; Metadata `null` when absent). Values that do not parse are skipped.
  */
 import type { Client } from "../Client.js";
-import type { PutOptions } from "../KV.js";
+import type { PutOptions } from "../kvTypes.js";
 import { Op } from "../Txn.js";
 import type { WatchOptions } from "../Watch.js";
 import { text } from "../keys.js";

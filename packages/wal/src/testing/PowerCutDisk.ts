@@ -133,8 +133,11 @@ function fsError(code: string, syscall: string, path: string): NodeJS.ErrnoExcep
   return Object.assign(new Error(`${code}: ${syscall} '${path}'`), { code, syscall, path });
 }
 
-/** A small seeded generator (mulberry32): the same seed tears the same way. */
-function seeded(seed: number): (bound: number) => number {
+/**
+ * seeded is a small seeded generator (mulberry32) returning integers in [0, bound): the same
+ * seed tears the same way, and tests draw their scenarios from it too.
+ */
+export function seeded(seed: number): (bound: number) => number {
   let state = seed >>> 0;
   return (bound) => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -9,5 +9,5 @@
  *
  * @packageDocumentation
  */
-export { PowerCutDisk, PowerCutError } from "./PowerCutDisk.js";
+export { PowerCutDisk, PowerCutError, seeded } from "./PowerCutDisk.js";
 export type { PowerCutDiskOptions, PowerCutMode, SyncRecord } from "./PowerCutDisk.js";
